@@ -1,0 +1,167 @@
+"""The source tables fraudbrain accepts, as ../shared/contracts/ fixes them: one catalogue, one place.
+
+Every other module (extract, validate, the dbt sources) reads table shapes from here.
+Raw tables in the working database are named ``raw.<source>__<table>``: every contract column as
+VARCHAR (the value as delivered, police values rendered as text), followed by the lineage columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceName = Literal["telecom", "finance", "police"]
+
+# Lineage columns appended to every raw row (and to every quarantined row).
+LINEAGE_COLUMNS: tuple[str, ...] = (
+    "_source",  # telecom | finance | police
+    "_batch",  # batch date (files) or the extraction's watermark high mark (police)
+    "_delivery_id",  # the manifest's delivery_id (files) or the extraction id (police)
+    "_file",  # path of the file inside the landing zone (files) or the table name (police)
+    "_line",  # 1-based physical line in the decompressed file (CSV header = line 1); police: row ordinal
+    "_loaded_at",  # wall-clock load time (lineage only: never used by marts)
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    source: SourceName
+    name: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    key: tuple[str, ...]
+    file: str | None = None  # file name inside a batch folder (file sources)
+    kind: Literal["state", "event", "reference"] = "state"
+    timestamps: tuple[str, ...] = field(default=())
+
+    @property
+    def raw_table(self) -> str:
+        return f"{self.source}__{self.name}"
+
+    @property
+    def qualified(self) -> str:
+        return f"raw.{self.raw_table}"
+
+
+TELECOM = (
+    Table(
+        "telecom",
+        "subscribers",
+        ("msisdn", "imsi", "carrier", "holder_id_no", "holder_name", "activated_at", "outlet_id",
+         "region_code", "status", "status_changed_at"),
+        required=("msisdn", "carrier", "holder_id_no", "holder_name", "activated_at", "region_code", "status"),
+        key=("msisdn", "activated_at"),
+        file="subscribers.csv",
+        timestamps=("activated_at", "status_changed_at"),
+    ),
+    Table(
+        "telecom",
+        "cdr",
+        ("call_id", "caller", "callee", "start_time", "duration_s", "cell_id", "imei"),
+        required=("call_id", "caller", "callee", "start_time", "duration_s"),
+        key=("call_id",),
+        file="cdr.csv.gz",
+        kind="event",
+        timestamps=("start_time",),
+    ),
+    Table(
+        "telecom",
+        "cells",
+        ("cell_id", "region_code", "lon", "lat"),
+        required=("cell_id", "region_code", "lon", "lat"),
+        key=("cell_id",),
+        file="cells.csv",
+        kind="reference",
+    ),
+)
+
+FINANCE = (
+    Table(
+        "finance",
+        "accounts",
+        ("card_no", "bank_code", "holder_id_no", "holder_name", "holder_phone", "opened_at", "branch_code",
+         "region_code", "account_class", "status", "updated_at"),
+        required=("card_no", "bank_code", "holder_id_no", "holder_name", "opened_at", "region_code",
+                  "account_class", "status", "updated_at"),
+        key=("card_no",),
+        file="accounts.jsonl",
+        timestamps=("opened_at", "updated_at"),
+    ),
+    Table(
+        "finance",
+        "transactions",
+        ("txn_id", "ts", "from_card", "to_card", "amount", "channel", "device_id", "ip", "status"),
+        required=("txn_id", "ts", "amount", "channel", "status"),
+        key=("txn_id",),
+        file="transactions.jsonl.gz",
+        kind="event",
+        timestamps=("ts",),
+    ),
+)
+
+POLICE = (
+    Table("police", "units", ("unit_code", "name", "parent_code", "region_code", "level", "updated_at"),
+          required=("unit_code", "name", "region_code", "level"), key=("unit_code",), kind="reference",
+          timestamps=("updated_at",)),
+    Table("police", "cases",
+          ("case_no", "unit_code", "region_code", "fraud_type", "reported_at", "occurred_at", "loss_amount",
+           "status", "solved_at", "narrative", "updated_at"),
+          required=("case_no", "unit_code", "region_code", "fraud_type", "reported_at", "loss_amount", "status"),
+          key=("case_no",), timestamps=("reported_at", "occurred_at", "solved_at", "updated_at")),
+    Table("police", "victims", ("case_no", "seq", "id_no", "name", "phone", "gender", "age", "updated_at"),
+          required=("case_no", "seq", "name"), key=("case_no", "seq"), timestamps=("updated_at",)),
+    Table("police", "case_transfers",
+          ("case_no", "seq", "paid_at", "from_card", "to_card", "amount", "channel", "updated_at"),
+          required=("case_no", "seq", "paid_at", "to_card", "amount"), key=("case_no", "seq"),
+          timestamps=("paid_at", "updated_at")),
+    Table("police", "case_contacts", ("case_no", "seq", "contact_type", "contact_value", "updated_at"),
+          required=("case_no", "seq", "contact_type", "contact_value", "updated_at"), key=("case_no", "seq"),
+          timestamps=("updated_at",)),
+    Table("police", "suspects",
+          ("suspect_no", "case_no", "id_no", "name", "phone", "role", "arrested_at", "unit_code", "updated_at"),
+          required=("suspect_no", "name", "role", "unit_code"), key=("suspect_no",),
+          timestamps=("arrested_at", "updated_at")),
+    Table("police", "stop_payments",
+          ("request_no", "case_no", "card_no", "requested_at", "amount_stopped", "status", "unit_code",
+           "updated_at"),
+          required=("request_no", "card_no", "requested_at", "status", "unit_code"), key=("request_no",),
+          timestamps=("requested_at", "updated_at")),
+    Table("police", "recoveries", ("case_no", "seq", "recovered_at", "amount", "updated_at"),
+          required=("case_no", "seq", "recovered_at", "amount", "updated_at"), key=("case_no", "seq"),
+          timestamps=("recovered_at", "updated_at")),
+    Table("police", "warnings", ("warning_id", "unit_code", "phone", "issued_at", "source", "outcome", "updated_at"),
+          required=("warning_id", "unit_code", "phone", "issued_at", "source", "outcome"), key=("warning_id",),
+          timestamps=("issued_at", "updated_at")),
+    Table("police", "prevention_activities",
+          ("activity_id", "unit_code", "region_code", "held_at", "kind", "reach", "app_registrations",
+           "updated_at"),
+          required=("activity_id", "unit_code", "region_code", "held_at", "kind", "reach", "app_registrations",
+                    "updated_at"),
+          key=("activity_id",), timestamps=("held_at", "updated_at")),
+    Table("police", "supervision_tasks",
+          ("task_id", "unit_code", "kind", "issued_at", "due_at", "completed_at", "feedback", "updated_at"),
+          required=("task_id", "unit_code", "kind", "issued_at", "due_at"), key=("task_id",),
+          timestamps=("issued_at", "due_at", "completed_at", "updated_at")),
+    Table("police", "residents",
+          ("id_no", "name", "gender", "birth_date", "household_no", "relation", "region_code", "updated_at"),
+          required=("id_no", "name", "gender", "birth_date", "household_no", "relation", "region_code",
+                    "updated_at"),
+          key=("id_no",), timestamps=("updated_at",)),
+)
+
+ALL_TABLES: tuple[Table, ...] = TELECOM + FINANCE + POLICE
+FILE_SOURCES: dict[str, tuple[Table, ...]] = {"telecom": TELECOM, "finance": FINANCE}
+
+
+def table(source: str, name: str) -> Table:
+    for t in ALL_TABLES:
+        if t.source == source and t.name == name:
+            return t
+    raise KeyError(f"no contract table {source}.{name}")
+
+
+def by_file(source: str, file_name: str) -> Table | None:
+    for t in FILE_SOURCES.get(source, ()):
+        if t.file == file_name:
+            return t
+    return None
