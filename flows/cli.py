@@ -1,0 +1,190 @@
+"""The `fraudbrain` command: simulate sources, run the pipeline, query the published warehouse."""
+
+from __future__ import annotations
+
+from flows.runtime import quiet_third_parties
+
+quiet_third_parties()
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from datetime import date, datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from enum import StrEnum  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Any  # noqa: E402
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from flows.settings import KeyError_, Settings  # noqa: E402
+
+app = typer.Typer(help="fraudbrain: the anti-telecom-fraud data warehouse.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+class Fmt(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def simulate(
+    landing: Annotated[
+        str, typer.Option(help="landing zone folder to write telecom/finance batches")
+    ] = "data/landing",
+    police_url: Annotated[str, typer.Option(help="SQLAlchemy URL of the police database to write")] = (
+        "sqlite:///data/police.db"
+    ),
+    truth: Annotated[
+        Path, typer.Option(help="folder for the ground truth (never in the landing zone)")
+    ] = Path("data/truth"),
+    start: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="first day (default: continue)")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, help="days of batches to generate")] = 30,
+    scale: Annotated[float, typer.Option(min=0.001, help="1 = demo world, about 20,000 people")] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed: same seed and arguments, same files")] = 42,
+) -> None:
+    """Write a simulated world (telecom and finance batches, a police database, ground truth)."""
+    import simulator
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        bars: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = progress.add_task(stage, total=total)
+            progress.update(bars[stage], completed=done, total=total)
+
+        summary = simulator.simulate(
+            landing,
+            police_url,
+            truth,
+            start=start.date() if start else None,
+            days=days,
+            scale=scale,
+            seed=seed,
+            progress=report,
+        )
+    console.print(summary)
+
+
+@app.command()
+def run(
+    landing: Annotated[str | None, typer.Option(help="landing zone URL [FRAUDBRAIN_LANDING]")] = None,
+    police_url: Annotated[
+        str | None, typer.Option(help="police database URL [FRAUDBRAIN_POLICE_URL]")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="rebuild every model from scratch")
+    ] = False,
+) -> None:
+    """Load new batches and police rows, validate, build the warehouse, publish it."""
+    settings = _settings(
+        landing=landing, police_url=police_url, warehouse=warehouse, work_dir=work_dir, demo=demo or None
+    )
+    try:
+        settings.resolved_pii_key()
+    except KeyError_ as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    from flows.pipeline import pipeline
+    from flows.runtime import RunLocked
+
+    try:
+        summary = pipeline(settings, full_refresh=full_refresh)
+    except RunLocked as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
+    _print_summary(summary)
+
+
+def _print_summary(summary: Any) -> None:
+    table = Table(title=f"fraudbrain run {summary.run_id}: {summary.status}", show_header=False)
+    for b in summary.batches:
+        table.add_row("batch", b)
+    table.add_row("rows", ", ".join(f"{k} {v:,}" for k, v in summary.ledger.items()))
+    if summary.message:
+        table.add_row("note", summary.message)
+    if summary.built:
+        table.add_row("dbt", f"{summary.dbt_nodes} nodes built and tested")
+        table.add_row("published", f"{len(summary.published)} tables")
+    console.print(table)
+    console.print(f"warehouse:          {summary.warehouse}")
+    console.print(f"data-quality report: {summary.data_docs}")
+    console.print(f"dbt docs:           {summary.dbt_docs}")
+    console.print(f"log:                {summary.log_file}")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run on the published warehouse (read-only)")],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")
+    ] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json")] = Fmt.table,
+) -> None:
+    """Query the published warehouse: read-only, no access to files outside it."""
+    from flows.query import QueryRefused, run_query
+
+    settings = _settings(warehouse=warehouse)
+    try:
+        columns, rows = run_query(settings.warehouse, sql)
+    except QueryRefused as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if fmt is Fmt.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    elif fmt is Fmt.json:
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False
+            )
+            + "\n"
+        )
+    else:
+        table = Table(*columns)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        console.print(table)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+if __name__ == "__main__":
+    app()

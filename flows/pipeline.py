@@ -1,0 +1,160 @@
+"""The end-to-end flow: extract → validate → transform → publish, read as the sentence describing it."""
+
+from __future__ import annotations
+
+from flows.runtime import quiet_third_parties
+
+quiet_third_parties()
+
+import logging  # noqa: E402
+import uuid  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from flows import publish as publishing  # noqa: E402
+from flows import transform, workdb  # noqa: E402
+from flows.extract import files, police  # noqa: E402
+from flows.runtime import run_lock  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str = "running"
+    batches: list[str] = field(default_factory=list)  # "<source> <batch>: <status>"
+    ledger: dict[str, int] = field(default_factory=dict)  # totals this run: read/loaded/quarantined/duplicate
+    built: bool = False
+    dbt_nodes: int = 0
+    published: dict[str, int] = field(default_factory=dict)
+    warehouse: Path | None = None
+    data_docs: Path | None = None
+    dbt_docs: Path | None = None
+    log_file: Path | None = None
+    message: str = ""
+
+
+# ---- tasks ---------------------------------------------------------------------------------------
+@task(cache_policy=NONE)
+def find_new_batches(settings: Settings, source: str) -> list[files.BatchRef]:
+    with workdb.connect(settings) as con:
+        return files.pending_batches(con, settings, source)
+
+
+@task(cache_policy=NONE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+def extract_file_batch(settings: Settings, batch: files.BatchRef, run_id: str) -> files.BatchResult:
+    with workdb.connect(settings) as con:
+        return files.load_file_batch(con, settings, batch, run_id)
+
+
+@task(cache_policy=NONE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+def extract_police(settings: Settings, run_id: str) -> list[police.TableResult]:
+    with workdb.connect(settings) as con:
+        return police.load_police(con, settings, run_id)
+
+
+@task(cache_policy=NONE)
+def build_layer(settings: Settings, layer: str, full_refresh: bool) -> transform.DbtResult:
+    return transform.build_layer(settings, layer, full_refresh=full_refresh)
+
+
+@task(cache_policy=NONE)
+def build_docs(settings: Settings) -> tuple[Path | None, Path]:
+    from flows import validate
+
+    data_docs = validate.build_data_docs(settings)
+    dbt_target = transform.generate_docs(settings)
+    return data_docs, dbt_target
+
+
+@task(cache_policy=NONE)
+def publish(
+    settings: Settings, run_id: str, data_docs: Path | None, dbt_target: Path
+) -> publishing.PublishResult:
+    result = publishing.publish_warehouse(settings, run_id)
+    publishing.publish_docs(settings, data_docs.parent if data_docs else None, dbt_target)
+    return result
+
+
+# ---- the flow ------------------------------------------------------------------------------------
+@flow(name="fraudbrain-pipeline", log_prints=True)
+def pipeline(settings: Settings | None = None, full_refresh: bool = False) -> RunSummary:
+    """Load every new batch and police row, validate it, build the warehouse and publish it."""
+    settings = settings or Settings()
+    settings.resolved_pii_key()  # a missing key stops the run before anything is read
+    run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
+    summary = RunSummary(run_id)
+    with run_lock(settings.work_dir), _run_log(settings, run_id) as log_file:
+        summary.log_file = log_file
+        logger = get_run_logger()
+        with workdb.connect(settings) as con:
+            workdb.start_run(con, run_id)
+            version_before = workdb.data_version(con)
+        try:
+            _extract(settings, run_id, summary)
+            with workdb.connect(settings) as con:
+                changed = workdb.data_version(con) != workdb.last_published_version(con)
+                summary.ledger = workdb.ledger_totals(con, run_id)
+            if not (changed or full_refresh or not settings.warehouse.exists()):
+                summary.status = "success"
+                summary.message = "nothing new: the published warehouse is unchanged"
+                logger.info(summary.message)
+            else:
+                for layer in transform.LAYERS:
+                    result = build_layer.with_options(name=f"dbt build {layer}")(
+                        settings, layer, full_refresh
+                    )
+                    summary.dbt_nodes += len(result.nodes)
+                summary.built = True
+                data_docs, dbt_target = build_docs(settings)
+                with workdb.connect(settings) as con:
+                    workdb.finish_run(con, run_id, "success", summary.message, workdb.data_version(con))
+                published = publish(settings, run_id, data_docs, dbt_target)
+                summary.published = published.tables
+                summary.status = "success"
+        except Exception as exc:
+            with workdb.connect(settings) as con:
+                workdb.finish_run(con, run_id, "failed", str(exc)[:2000], version_before)
+            raise
+        with workdb.connect(settings) as con:
+            workdb.finish_run(con, run_id, summary.status, summary.message, None)
+        summary.warehouse = settings.warehouse
+        summary.data_docs = settings.data_docs_dir / "index.html"
+        summary.dbt_docs = settings.dbt_docs_dir / "index.html"
+        logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)
+    return summary
+
+
+def _extract(settings: Settings, run_id: str, summary: RunSummary) -> None:
+    for source in ("telecom", "finance"):
+        for batch in find_new_batches.with_options(name=f"find {source} batches")(settings, source):
+            name = f"extract {source} {batch.batch}"
+            result = extract_file_batch.with_options(name=name)(settings, batch, run_id)
+            summary.batches.append(f"{source} {batch.batch}: {result.status}")
+    extract_police(settings, run_id)
+
+
+class _run_log:
+    """Copy this run's log records (Prefect's and fraudbrain's) into `<work>/logs/run-<id>.log`."""
+
+    def __init__(self, settings: Settings, run_id: str) -> None:
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.path = settings.logs_dir / f"run-{run_id}.log"
+        self.handler = logging.FileHandler(self.path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.loggers = [logging.getLogger("prefect"), logging.getLogger("fraudbrain")]
+
+    def __enter__(self) -> Path:
+        for lg in self.loggers:
+            lg.addHandler(self.handler)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        for lg in self.loggers:
+            lg.removeHandler(self.handler)
+        self.handler.close()

@@ -1,0 +1,141 @@
+"""Publish the warehouse analysts open: pseudonymised schemas only, swapped in atomically.
+
+The working database holds clear values (raw, quarantine, staging). The published file is a fresh DuckDB
+database holding only the `marts` and `audit` schemas, written beside the old one and moved over it with
+one `os.replace`: readers see the old snapshot or the new one, never a half-built state, and a reader
+holding the old file open keeps reading it undisturbed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import Settings
+
+PUBLISHED_SCHEMAS = ("marts", "audit")
+# dbt artifacts that make up the static docs site; unit-test fixtures are stripped from the manifest
+DBT_DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+@dataclass
+class PublishResult:
+    warehouse: Path
+    tables: dict[str, int]  # schema.table -> rows
+    docs_dir: Path
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    rows = con.execute(
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_catalog = current_database() and table_schema in ('marts', 'audit')
+        order by table_schema, table_name
+        """
+    ).fetchall()
+    return [(s, t) for s, t in rows]
+
+
+def publish_warehouse(settings: Settings, run_id: str) -> PublishResult:
+    """Copy `marts` and `audit` from the working database into a new file, then swap it in."""
+    target = settings.warehouse
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{run_id}.tmp")
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(settings.work_db), read_only=True)
+    try:
+        con.execute(f"attach {_sql_str(tmp)} as pub")
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema if not exists pub.{schema}")
+        for schema, name in published_tables(con):
+            src = f"{schema}.{_quote(name)}"
+            con.execute(f"create table pub.{schema}.{_quote(name)} as select * from {src}")
+            counts[f"{schema}.{name}"] = con.execute(f"select count(*) from {src}").fetchone()[0]
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+    finally:
+        con.close()
+    _fsync(tmp)
+    os.replace(tmp, target)
+    _fsync(target.parent)
+    return PublishResult(target, counts, settings.published_dir)
+
+
+def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
+    """Replace the published docs folder (GX Data Docs, dbt docs) with freshly built copies."""
+    final = settings.published_dir
+    staging = final.with_name(final.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    if data_docs_site is not None and data_docs_site.exists():
+        shutil.copytree(data_docs_site, staging / "data_docs")
+    if dbt_target is not None and dbt_target.exists():
+        out = staging / "dbt_docs"
+        out.mkdir()
+        for name in DBT_DOCS_FILES:
+            src = dbt_target / name
+            if not src.exists():
+                continue
+            if name == "manifest.json":
+                _write_docs_manifest(src, out / name)
+            else:
+                shutil.copy2(src, out / name)
+    old = final.with_name(final.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _write_docs_manifest(src: Path, dst: Path) -> None:
+    """The docs site needs the manifest, not the fixtures of dbt unit tests: drop them before publishing."""
+    manifest = json.loads(src.read_text())
+    manifest["unit_tests"] = {}
+    dst.write_text(json.dumps(manifest))
+
+
+def _sql_str(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def content_hashes(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> dict[str, str]:
+    """An order-independent content hash of every table in `schemas` of a published warehouse.
+
+    Two warehouses with equal hashes hold the same rows (used to prove reruns and recoveries publish the
+    same marts).
+    """
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        out: dict[str, str] = {}
+        for schema, name in published_tables(con):
+            if schema not in schemas:
+                continue
+            rel = f"{schema}.{_quote(name)}"
+            (digest,) = con.execute(
+                f"select md5(coalesce(string_agg(r, chr(10) order by r), '')) "
+                f"from (select cast(t as varchar) as r from {rel} t)"
+            ).fetchone()
+            out[f"{schema}.{name}"] = digest
+        return out
+    finally:
+        con.close()

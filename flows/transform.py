@@ -1,0 +1,93 @@
+"""Build the dbt project on the working database, one layer at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.settings import Settings
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+LAYERS = ("staging", "intermediate", "marts")
+
+
+class DbtFailed(RuntimeError):
+    """dbt reported an error or a failing test."""
+
+
+@dataclass
+class DbtResult:
+    command: str
+    nodes: dict[str, str] = field(default_factory=dict)  # unique_id -> status
+    elapsed_s: float = 0.0
+
+    @property
+    def failures(self) -> list[str]:
+        return [n for n, s in self.nodes.items() if s in {"error", "fail", "runtime error"}]
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment dbt runs in: the key reaches the token function, never dbt vars or artifacts."""
+    env = dict(os.environ)
+    env.update(
+        FRAUDBRAIN_WORK_DB=str(settings.work_db.resolve()),
+        FRAUDBRAIN_PII_KEY=settings.resolved_pii_key(),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_PARTIAL_PARSE="true",
+    )
+    return env
+
+
+def run_dbt(settings: Settings, *args: str) -> DbtResult:
+    """Run one dbt command in its own process (dbt-duckdb keeps its connection open in-process)."""
+    target = settings.dbt_target_dir.resolve()
+    logs = settings.logs_dir.resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [
+        str(dbt),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(logs),
+    ]
+    proc = subprocess.run(cmd, env=dbt_env(settings), capture_output=True, text=True, check=False)
+    result = _read_run_results(target, " ".join(args))
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-40:])
+        raise DbtFailed(
+            f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}"
+        )
+    return result
+
+
+def _read_run_results(target: Path, command: str) -> DbtResult:
+    path = target / "run_results.json"
+    if not path.exists():
+        return DbtResult(command)
+    data = json.loads(path.read_text())
+    nodes = {r["unique_id"]: r["status"] for r in data.get("results", [])}
+    return DbtResult(command, nodes, float(data.get("elapsed_time", 0.0)))
+
+
+def build_layer(settings: Settings, layer: str, *, full_refresh: bool = False) -> DbtResult:
+    args = ["build", "--select", f"path:models/{layer}"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(settings, *args)
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate` into the target folder; returns that folder (index.html, manifest, catalog)."""
+    run_dbt(settings, "docs", "generate")
+    return settings.dbt_target_dir

@@ -1,0 +1,148 @@
+"""The demo path end to end on a small simulated world: simulate → run → published warehouse → rerun."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.publish import content_hashes
+from flows.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+KEY = "test-key-for-the-e2e-world"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
+    import simulator
+
+    root = tmp_path_factory.mktemp("world")
+    landing, truth = root / "landing", root / "truth"
+    police_url = f"sqlite:///{root / 'police.db'}"
+    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=3, scale=0.05, seed=7)
+    return {"root": root, "landing": str(landing), "police_url": police_url, "truth": truth}
+
+
+def _settings(world: dict, **kw) -> Settings:
+    root = world["root"]
+    return Settings(
+        landing=world["landing"],
+        police_url=world["police_url"],
+        work_dir=root / "work",
+        warehouse=root / "warehouse" / "fraudbrain.duckdb",
+        pii_key=KEY,
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(world):
+    from flows.pipeline import pipeline
+
+    settings = _settings(world)
+    summary = pipeline(settings)
+    return settings, summary
+
+
+def test_first_run_publishes_marts_and_a_balanced_ledger(first_run):
+    settings, summary = first_run
+    assert summary.status == "success"
+    assert summary.built
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables")}
+        assert schemas == {"marts", "audit"}, "the published file holds only marts and audit"
+        assert con.execute("select count(*) from marts.fct_cases").fetchone()[0] > 0
+        unbalanced = con.execute(
+            "select count(*) from audit.load_ledger "
+            "where rows_read <> rows_loaded + rows_quarantined + rows_duplicate"
+        ).fetchone()[0]
+        assert unbalanced == 0
+        sources = {
+            r[0] for r in con.execute("select distinct source from audit.load_ledger where rows_loaded > 0")
+        }
+        assert sources == {"telecom", "finance", "police"}
+    finally:
+        con.close()
+    assert (settings.data_docs_dir / "index.html").exists()
+    assert (settings.dbt_docs_dir / "index.html").exists()
+
+
+def test_second_run_loads_nothing_and_leaves_marts_unchanged(first_run):
+    from flows.pipeline import pipeline
+
+    settings, _ = first_run
+    before = content_hashes(settings.warehouse)
+    summary = pipeline(settings)
+    assert summary.status == "success"
+    assert summary.ledger.get("loaded", 0) == 0
+    assert content_hashes(settings.warehouse) == before
+
+
+def test_rebuild_from_scratch_publishes_the_same_marts(first_run):
+    from flows.pipeline import pipeline
+
+    settings, _ = first_run
+    before = content_hashes(settings.warehouse)
+    summary = pipeline(settings, full_refresh=True)
+    assert summary.built
+    assert content_hashes(settings.warehouse) == before
+
+
+def test_published_marts_hold_no_clear_identifiers(first_run, world):
+    """Every string in the published file is scanned for the world's clear phones, IDs, cards and names."""
+    settings, _ = first_run
+    police = duckdb.connect()
+    police.execute(f"attach '{world['root'] / 'police.db'}' as p (type sqlite, read_only)")
+    ids = {r[0] for r in police.execute("select id_no from p.residents")}
+    names = {r[0] for r in police.execute("select name from p.residents where length(name) >= 3")}
+    police.close()
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        cols = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, name, col in cols:
+            values = {r[0] for r in con.execute(f'select distinct "{col}" from {schema}."{name}"') if r[0]}
+            assert not (values & ids), f"clear ID numbers in {schema}.{name}.{col}"
+            assert not (values & names), f"clear names in {schema}.{name}.{col}"
+            phones = [v for v in values if v.isdigit() and len(v) == 11 and v.startswith("1")]
+            assert not phones, f"clear phone numbers in {schema}.{name}.{col}"
+    finally:
+        con.close()
+
+
+def test_run_without_a_key_stops_with_a_clear_error(world, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "FRAUDBRAIN_WORK_DIR": str(tmp_path / "work"), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--landing", world["landing"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.returncode == 2
+    assert "FRAUDBRAIN_PII_KEY is not set" in proc.stderr
+    assert not (tmp_path / "work" / "work.duckdb").exists(), "nothing is read before the key is checked"
+
+
+def test_query_is_read_only_and_cannot_read_files(first_run):
+    from flows.query import QueryRefused, run_query
+
+    settings, _ = first_run
+    cols, rows = run_query(settings.warehouse, "select count(*) as n from marts.fct_cases")
+    assert cols == ["n"] and rows[0][0] > 0
+    for sql in (
+        "create table marts.x (a int)",
+        "delete from audit.load_ledger",
+        "select * from read_csv('/etc/passwd')",
+    ):
+        with pytest.raises(QueryRefused):
+            run_query(settings.warehouse, sql)
