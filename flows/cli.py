@@ -178,6 +178,25 @@ def query(
         console.print(table)
 
 
+@app.command("scan-pii")
+def scan_pii(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders to scan", exists=True)],
+    names: Annotated[
+        str | None, typer.Option(help="names to look for: a file (one a line) or a police DB URL (residents)")
+    ] = None,
+) -> None:
+    """Find clear ID numbers, phones, card numbers and names in published files. Exit 1 on any finding."""
+    from flows.scan import load_names, scan_path
+
+    name_set = load_names(names)
+    findings = [f for p in paths for f in scan_path(p, name_set)]
+    for f in findings[:200]:
+        console.print(f"[red]LEAK[/red] {f}")
+    console.print(f"{len(findings)} findings in {len(paths)} path(s)")
+    if findings:
+        raise typer.Exit(1)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
