@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from flows.runtime import quiet_third_parties
+import csv
+import io
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
-quiet_third_parties()
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-import csv  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-from datetime import date, datetime  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from enum import StrEnum  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Annotated, Any  # noqa: E402
-
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from flows.settings import KeyError_, Settings  # noqa: E402
+from flows.settings import KeyError_, Settings
 
 app = typer.Typer(help="fraudbrain: the anti-telecom-fraud data warehouse.", no_args_is_help=True)
 console = Console()
@@ -176,6 +172,23 @@ def query(
         for r in rows:
             table.add_row(*("" if v is None else str(v) for v in r))
         console.print(table)
+
+
+@app.command()
+def serve(
+    daily_cron: Annotated[
+        str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")
+    ] = "30 2 * * *",
+    police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
+) -> None:
+    """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops)."""
+    from flows.deployments import NoPrefectServer, serve_all
+
+    try:
+        serve_all(daily_cron, police_every)
+    except NoPrefectServer as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 @app.command("scan-pii")
