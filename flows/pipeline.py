@@ -13,7 +13,7 @@ from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
 from flows import publish as publishing
-from flows import transform, workdb
+from flows import report, transform, workdb
 from flows.extract import files, police
 from flows.runtime import run_lock
 from flows.settings import Settings
@@ -99,13 +99,12 @@ def pipeline(
         logger = get_run_logger()
         with workdb.connect(settings) as con:
             workdb.start_run(con, run_id)
-            version_before = workdb.data_version(con)
         try:
             _extract(settings, run_id, summary, sources)
             with workdb.connect(settings) as con:
-                changed = workdb.data_version(con) != workdb.last_published_version(con)
+                changed = workdb.data_version(con) != publishing.published_version(settings.warehouse)
                 summary.ledger = workdb.ledger_totals(con, run_id)
-            if not (changed or full_refresh or not settings.warehouse.exists()):
+            if not (changed or full_refresh):
                 summary.status = "success"
                 summary.message = "nothing new: the published warehouse is unchanged"
                 logger.info(summary.message)
@@ -124,11 +123,12 @@ def pipeline(
                 summary.status = "success"
         except Exception as exc:
             with workdb.connect(settings) as con:
-                workdb.finish_run(con, run_id, "failed", str(exc)[:2000], version_before)
+                workdb.finish_run(con, run_id, "failed", str(exc)[:2000], None)
             raise
+        summary.warehouse = settings.warehouse
         with workdb.connect(settings) as con:
             workdb.finish_run(con, run_id, summary.status, summary.message, None)
-        summary.warehouse = settings.warehouse
+            report.publish_artifacts(summary, settings, con)
         summary.data_docs = settings.data_docs_dir / "index.html"
         summary.dbt_docs = settings.dbt_docs_dir / "index.html"
         logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)

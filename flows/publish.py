@@ -71,6 +71,27 @@ def publish_warehouse(settings: Settings, run_id: str) -> PublishResult:
     return PublishResult(target, counts, settings.published_dir)
 
 
+def published_version(warehouse: Path) -> str | None:
+    """The data version the published warehouse was built from (None: nothing published yet).
+
+    Read from the published file itself, so a run killed between building and publishing is seen as
+    not published, and the next run publishes.
+    """
+    if not warehouse.exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute(
+            "select data_version from audit.runs where status = 'success' and data_version is not null "
+            "order by started_at desc limit 1"
+        ).fetchone()
+        return row[0] if row else None
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+
+
 def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
     """Replace the published docs folder (GX Data Docs, dbt docs) with freshly built copies."""
     final = settings.published_dir

@@ -79,17 +79,6 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"replaced={row[0]};loaded={row[1]};files={row[2]}"
 
 
-def last_published_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute(
-        """
-        select data_version from audit.runs
-        where status = 'success' and data_version is not null
-        order by started_at desc limit 1
-        """
-    ).fetchone()
-    return row[0] if row else None
-
-
 def ledger_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     row = con.execute(
         """

@@ -1,0 +1,99 @@
+"""What a run tells the people watching it: a Prefect markdown summary and a data-quality table artifact.
+
+Counts, names of checks and links only: no value of any row ever reaches an artifact.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+if TYPE_CHECKING:
+    from flows.pipeline import RunSummary
+    from flows.settings import Settings
+
+
+def ledger_by_status(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[Any, ...]]:
+    return con.execute(
+        """
+        select source, status, count(*) as files, sum(rows_read), sum(rows_loaded),
+               sum(rows_quarantined), sum(rows_duplicate)
+        from audit.load_ledger where run_id = ?
+        group by all order by source, status
+        """,
+        [run_id],
+    ).fetchall()
+
+
+def dq_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
+    rows = con.execute(
+        """
+        select source, table_name, batch, expectation, coalesce(column_name, '') as column_name, severity,
+               success, element_count, unexpected_count, round(unexpected_percent, 3) as unexpected_percent
+        from audit.dq_results where run_id = ?
+        order by success, source, table_name, batch, expectation, column_name
+        """,
+        [run_id],
+    )
+    names = [d[0] for d in rows.description]
+    return [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+
+
+def summary_markdown(
+    summary: RunSummary, settings: Settings, ledger: list[tuple[Any, ...]], dq: list[dict[str, Any]]
+) -> str:
+    failed = [d for d in dq if not d["success"]]
+    lines = [
+        f"# fraudbrain run `{summary.run_id}`: {summary.status}",
+        "",
+        summary.message or "",
+        "",
+        f"**Batches taken:** {len(summary.batches)}",
+        "",
+        *(f"- {b}" for b in summary.batches),
+        "",
+        "## Rows per state (load ledger)",
+        "",
+        "| source | status | files | read | loaded | quarantined | duplicate |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *(f"| {' | '.join('' if v is None else str(v) for v in row)} |" for row in ledger),
+        "",
+        f"## Checks failed: {len(failed)} of {len(dq)}",
+        "",
+        *(
+            f"- `{d['source']}.{d['table_name']}` {d['batch']}: {d['expectation']} {d['column_name']} "
+            f"({d['severity']}, {d['unexpected_count']} rows)"
+            for d in failed[:50]
+        ),
+        "",
+        f"## Marts rebuilt: {'yes' if summary.built else 'no (nothing new)'}",
+        "",
+        *(f"- `{t}`: {n:,} rows" for t, n in sorted(summary.published.items()) if t.startswith("marts.")),
+        "",
+        "## Links",
+        "",
+        f"- Data Docs: file://{settings.data_docs_dir.resolve()}/index.html",
+        f"- dbt docs: file://{settings.dbt_docs_dir.resolve()}/index.html",
+        f"- warehouse: {settings.warehouse.resolve()}",
+    ]
+    return "\n".join(lines)
+
+
+def publish_artifacts(summary: RunSummary, settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the run summary and the data-quality table to the current Prefect flow run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    ledger = ledger_by_status(con, summary.run_id)
+    dq = dq_rows(con, summary.run_id)
+    create_markdown_artifact(
+        key="fraudbrain-run-summary",
+        markdown=summary_markdown(summary, settings, ledger, dq),
+        description=f"fraudbrain run {summary.run_id}",
+    )
+    if dq:
+        create_table_artifact(
+            key="fraudbrain-data-quality",
+            table=dq,
+            description=f"data-quality results of run {summary.run_id}",
+        )
