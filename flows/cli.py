@@ -36,18 +36,14 @@ def _settings(**overrides: Any) -> Settings:
 
 @app.command()
 def simulate(
-    landing: Annotated[
-        str, typer.Option(help="landing zone folder to write telecom/finance batches")
-    ] = "data/landing",
+    landing: Annotated[str, typer.Option(help="landing zone folder to write telecom/finance batches")] = "data/landing",
     police_url: Annotated[str, typer.Option(help="SQLAlchemy URL of the police database to write")] = (
         "sqlite:///data/police.db"
     ),
-    truth: Annotated[
-        Path, typer.Option(help="folder for the ground truth (never in the landing zone)")
-    ] = Path("data/truth"),
-    start: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="first day (default: continue)")
-    ] = None,
+    truth: Annotated[Path, typer.Option(help="folder for the ground truth (never in the landing zone)")] = Path(
+        "data/truth"
+    ),
+    start: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="first day (default: continue)")] = None,
     days: Annotated[int, typer.Option(min=1, help="days of batches to generate")] = 30,
     scale: Annotated[float, typer.Option(min=0.001, help="1 = demo world, about 20,000 people")] = 1.0,
     seed: Annotated[int, typer.Option(help="random seed: same seed and arguments, same files")] = 42,
@@ -86,19 +82,11 @@ def simulate(
 @app.command()
 def run(
     landing: Annotated[str | None, typer.Option(help="landing zone URL [FRAUDBRAIN_LANDING]")] = None,
-    police_url: Annotated[
-        str | None, typer.Option(help="police database URL [FRAUDBRAIN_POLICE_URL]")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")
-    ] = None,
-    work_dir: Annotated[
-        Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")
-    ] = None,
+    police_url: Annotated[str | None, typer.Option(help="police database URL [FRAUDBRAIN_POLICE_URL]")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
-    full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="rebuild every model from scratch")
-    ] = False,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="rebuild every model from scratch")] = False,
 ) -> None:
     """Load new batches and police rows, validate, build the warehouse, publish it."""
     settings = _settings(
@@ -140,9 +128,7 @@ def _print_summary(summary: Any) -> None:
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run on the published warehouse (read-only)")],
-    warehouse: Annotated[
-        Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")
-    ] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json")] = Fmt.table,
 ) -> None:
     """Query the published warehouse: read-only, no access to files outside it."""
@@ -162,10 +148,7 @@ def query(
         sys.stdout.write(buf.getvalue())
     elif fmt is Fmt.json:
         sys.stdout.write(
-            json.dumps(
-                [dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False
-            )
-            + "\n"
+            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False) + "\n"
         )
     else:
         table = Table(*columns)
@@ -175,10 +158,58 @@ def query(
 
 
 @app.command()
+def status(
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+) -> None:
+    """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run."""
+    from flows.status import collect
+
+    try:
+        st = collect(_settings(work_dir=work_dir, warehouse=warehouse))
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table(
+        "source",
+        "last batch / watermark",
+        "taken at",
+        "read",
+        "loaded",
+        "quarantined",
+        "duplicate",
+        "held",
+        title=f"fraudbrain status (from the {st.read_from})",
+    )
+    for s in st.sources:
+        t = s.totals
+        table.add_row(
+            s.source,
+            str(s.last_batch or "-"),
+            str(s.last_arrival or "-"),
+            f"{t['read']:,}",
+            f"{t['loaded']:,}",
+            f"{t['quarantined']:,}",
+            f"{t['duplicate']:,}",
+            str(len(s.held)),
+        )
+    console.print(table)
+    if st.last_run:
+        r = st.last_run
+        console.print(
+            f"last run {r['run_id']}: [bold]{r['status']}[/bold] ({r['started_at']} → {r['finished_at']})"
+            + (f": {r['message']}" if r["message"] else "")
+        )
+    alerts = [a for s in st.sources for a in s.alerts]
+    for a in alerts:
+        console.print(f"[yellow]ALERT[/yellow] {a}")
+    if not alerts:
+        console.print("[green]all sources fresh, nothing held[/green]")
+
+
+@app.command()
 def serve(
-    daily_cron: Annotated[
-        str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")
-    ] = "30 2 * * *",
+    daily_cron: Annotated[str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")] = "30 2 * * *",
     police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
 ) -> None:
     """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops)."""

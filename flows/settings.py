@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_line_bytes: int = 64 * 1024 * 1024  # a longer line refuses its file
     police_lookback_minutes: int = 10  # re-read window below the watermark (contract skew: 5 minutes)
     redelivery_window_batches: int = 7  # a source may re-deliver one of its last N batches
+    # freshness: hours after which a silent source raises an alert (file sources deliver daily)
+    freshness_hours: dict[str, float] = {"telecom": 30.0, "finance": 30.0, "police": 6.0}
     # validation: a batch whose share of malformed identifiers exceeds this is held
     max_malformed_id_rate: float = 0.02
 
