@@ -122,6 +122,7 @@ def _print_summary(summary: Any) -> None:
     console.print(f"warehouse:          {summary.warehouse}")
     console.print(f"data-quality report: {summary.data_docs}")
     console.print(f"dbt docs:           {summary.dbt_docs}")
+    console.print(f"portal:             {summary.portal}")
     console.print(f"log:                {summary.log_file}")
 
 

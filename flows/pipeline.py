@@ -33,6 +33,7 @@ class RunSummary:
     warehouse: Path | None = None
     data_docs: Path | None = None
     dbt_docs: Path | None = None
+    portal: Path | None = None
     log_file: Path | None = None
     message: str = ""
 
@@ -131,6 +132,7 @@ def pipeline(
             report.publish_artifacts(summary, settings, con)
         summary.data_docs = settings.data_docs_dir / "index.html"
         summary.dbt_docs = settings.dbt_docs_dir / "index.html"
+        summary.portal = settings.portal_dir / "index.html"
         logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)
     return summary
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.portal import build_portal
 from flows.settings import Settings
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -93,7 +94,10 @@ def published_version(warehouse: Path) -> str | None:
 
 
 def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
-    """Replace the published docs folder (GX Data Docs, dbt docs) with freshly built copies."""
+    """Replace the published docs folder (GX Data Docs, dbt docs, the portal) with freshly built copies.
+
+    The portal is built from the just-published warehouse file, never from the working database.
+    """
     final = settings.published_dir
     staging = final.with_name(final.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
@@ -111,6 +115,7 @@ def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Pa
                 _write_docs_manifest(src, out / name)
             else:
                 shutil.copy2(src, out / name)
+    build_portal(settings.warehouse, staging / "portal")
     old = final.with_name(final.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     def dbt_docs_dir(self) -> Path:
         return self.published_dir / "dbt_docs"
 
+    @property
+    def portal_dir(self) -> Path:
+        return self.published_dir / "portal"
+
     # ---- keys ----------------------------------------------------------------------------------
     def resolved_pii_key(self) -> str:
         return _resolve_key(self.pii_key, DEMO_PII_KEY, "FRAUDBRAIN_PII_KEY", self.demo)
