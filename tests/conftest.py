@@ -36,3 +36,49 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# ---- a small simulated world and one pipeline run over it, shared by the end-to-end tests -------------
+E2E_KEY = "test-key-for-the-e2e-world"
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from datetime import date
+
+    import simulator
+
+    root = tmp_path_factory.mktemp("world")
+    landing, truth = root / "landing", root / "truth"
+    police_url = f"sqlite:///{root / 'police.db'}"
+    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=3, scale=0.05, seed=7)
+    return {
+        "root": root,
+        "landing": str(landing),
+        "police_url": police_url,
+        "truth": truth,
+        "police_db": root / "police.db",
+    }
+
+
+def world_settings(world: dict, **overrides):
+    from flows.settings import Settings
+
+    root = world["root"]
+    values = {
+        "landing": world["landing"],
+        "police_url": world["police_url"],
+        "work_dir": root / "work",
+        "warehouse": root / "warehouse" / "fraudbrain.duckdb",
+        "pii_key": E2E_KEY,
+    }
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def demo_run(small_world, prefect_harness):
+    """The pipeline run once over the small world: (settings, summary)."""
+    from flows.pipeline import pipeline
+
+    settings = world_settings(small_world)
+    return settings, pipeline(settings)

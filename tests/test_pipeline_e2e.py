@@ -4,50 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.publish import content_hashes
-from flows.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-KEY = "test-key-for-the-e2e-world"
+
+@pytest.fixture(scope="module")
+def first_run(demo_run):
+    return demo_run
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
-    import simulator
-
-    root = tmp_path_factory.mktemp("world")
-    landing, truth = root / "landing", root / "truth"
-    police_url = f"sqlite:///{root / 'police.db'}"
-    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=3, scale=0.05, seed=7)
-    return {"root": root, "landing": str(landing), "police_url": police_url, "truth": truth}
-
-
-def _settings(world: dict, **kw) -> Settings:
-    root = world["root"]
-    return Settings(
-        landing=world["landing"],
-        police_url=world["police_url"],
-        work_dir=root / "work",
-        warehouse=root / "warehouse" / "fraudbrain.duckdb",
-        pii_key=KEY,
-        **kw,
-    )
-
-
-@pytest.fixture(scope="module")
-def first_run(world):
-    from flows.pipeline import pipeline
-
-    settings = _settings(world)
-    summary = pipeline(settings)
-    return settings, summary
+def world(small_world):
+    return small_world
 
 
 def test_first_run_publishes_marts_and_a_balanced_ledger(first_run):
@@ -60,13 +34,10 @@ def test_first_run_publishes_marts_and_a_balanced_ledger(first_run):
         assert schemas == {"marts", "audit"}, "the published file holds only marts and audit"
         assert con.execute("select count(*) from marts.fct_cases").fetchone()[0] > 0
         unbalanced = con.execute(
-            "select count(*) from audit.load_ledger "
-            "where rows_read <> rows_loaded + rows_quarantined + rows_duplicate"
+            "select count(*) from audit.load_ledger where rows_read <> rows_loaded + rows_quarantined + rows_duplicate"
         ).fetchone()[0]
         assert unbalanced == 0
-        sources = {
-            r[0] for r in con.execute("select distinct source from audit.load_ledger where rows_loaded > 0")
-        }
+        sources = {r[0] for r in con.execute("select distinct source from audit.load_ledger where rows_loaded > 0")}
         assert sources == {"telecom", "finance", "police"}
     finally:
         con.close()
@@ -99,15 +70,14 @@ def test_published_marts_hold_no_clear_identifiers(first_run, world):
     """Every string in the published file is scanned for the world's clear phones, IDs, cards and names."""
     settings, _ = first_run
     police = duckdb.connect()
-    police.execute(f"attach '{world['root'] / 'police.db'}' as p (type sqlite, read_only)")
+    police.execute(f"attach '{world['police_db']}' as p (type sqlite, read_only)")
     ids = {r[0] for r in police.execute("select id_no from p.residents")}
     names = {r[0] for r in police.execute("select name from p.residents where length(name) >= 3")}
     police.close()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         cols = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type = 'VARCHAR'"
+            "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
         ).fetchall()
         for schema, name, col in cols:
             values = {r[0] for r in con.execute(f'select distinct "{col}" from {schema}."{name}"') if r[0]}
