@@ -53,17 +53,22 @@ def publish_warehouse(settings: Settings, run_id: str) -> PublishResult:
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(settings.work_db), read_only=True)
+    con = duckdb.connect(":memory:")
     try:
+        con.execute(f"attach {_sql_str(settings.work_db)} as work (read_only)")
         con.execute(f"attach {_sql_str(tmp)} as pub")
+        con.execute("use work")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists pub.{schema}")
         for schema, name in published_tables(con):
-            src = f"{schema}.{_quote(name)}"
+            src = f"work.{schema}.{_quote(name)}"
             con.execute(f"create table pub.{schema}.{_quote(name)} as select * from {src}")
             counts[f"{schema}.{name}"] = con.execute(f"select count(*) from {src}").fetchone()[0]
+        _copy_descriptions(con)
         con.execute("checkpoint pub")
+        con.execute("use memory")
         con.execute("detach pub")
+        con.execute("detach work")
     finally:
         con.close()
     _fsync(tmp)
@@ -91,6 +96,30 @@ def published_version(warehouse: Path) -> str | None:
         return None
     finally:
         con.close()
+
+
+def _copy_descriptions(con: duckdb.DuckDBPyConnection) -> None:
+    """dbt's model and column descriptions (persisted as comments) follow the tables to the published file."""
+    tables = con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name in ('marts', 'audit') and comment is not null"
+    ).fetchall()
+    tables += con.execute(
+        "select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = current_database() and schema_name in ('marts', 'audit') and comment is not null"
+    ).fetchall()
+    for schema, name, comment in tables:
+        con.execute(f"comment on table pub.{schema}.{_quote(name)} is {_sql_literal(comment)}")
+    columns = con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where database_name = current_database() and schema_name in ('marts', 'audit') and comment is not null"
+    ).fetchall()
+    for schema, name, column, comment in columns:
+        con.execute(f"comment on column pub.{schema}.{_quote(name)}.{_quote(column)} is {_sql_literal(comment)}")
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
@@ -133,7 +162,7 @@ def _write_docs_manifest(src: Path, dst: Path) -> None:
 
 
 def _sql_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return _sql_literal(str(path))
 
 
 def _fsync(path: Path) -> None:
