@@ -94,6 +94,7 @@ def run(
     )
     try:
         settings.resolved_pii_key()
+        settings.resolved_vault_key()
     except KeyError_ as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -221,6 +222,25 @@ def serve(
     except NoPrefectServer as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+@app.command()
+def reveal(
+    token: Annotated[str, typer.Argument(help="a token from the warehouse (id, phone, card, imei, ...)")],
+    reason: Annotated[str, typer.Option(help="why: case number and purpose (recorded)")],
+    who: Annotated[str | None, typer.Option(help="who asks (default: the OS user; recorded)")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+) -> None:
+    """Re-identify a token from the vault. Needs FRAUDBRAIN_VAULT_KEY; every request is logged."""
+    from flows.vault import VaultError
+    from flows.vault import reveal as do_reveal
+
+    try:
+        found = do_reveal(_settings(work_dir=work_dir), token, reason, who)
+    except (VaultError, KeyError_) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{found.kind} {found.token}: {found.value}")
 
 
 @app.command("scan-pii")

@@ -13,7 +13,7 @@ from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
 from flows import publish as publishing
-from flows import report, transform, workdb
+from flows import report, transform, vault, workdb
 from flows.extract import files, police
 from flows.runtime import run_lock
 from flows.settings import Settings
@@ -63,6 +63,12 @@ def build_layer(settings: Settings, layer: str, full_refresh: bool) -> transform
 
 
 @task(cache_policy=NONE)
+def seal_vault(settings: Settings) -> int:
+    """New tokens and their clear values into the re-identification vault (restricted, never published)."""
+    return vault.sync(settings)
+
+
+@task(cache_policy=NONE)
 def build_docs(settings: Settings) -> tuple[Path | None, Path]:
     from flows import validate
 
@@ -72,9 +78,7 @@ def build_docs(settings: Settings) -> tuple[Path | None, Path]:
 
 
 @task(cache_policy=NONE)
-def publish(
-    settings: Settings, run_id: str, data_docs: Path | None, dbt_target: Path
-) -> publishing.PublishResult:
+def publish(settings: Settings, run_id: str, data_docs: Path | None, dbt_target: Path) -> publishing.PublishResult:
     result = publishing.publish_warehouse(settings, run_id)
     publishing.publish_docs(settings, data_docs.parent if data_docs else None, dbt_target)
     return result
@@ -93,6 +97,7 @@ def pipeline(
     settings = settings or Settings()
     sources = sources or list(ALL_SOURCES)
     settings.resolved_pii_key()  # a missing key stops the run before anything is read
+    settings.resolved_vault_key()
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
     summary = RunSummary(run_id)
     with run_lock(settings.work_dir), _run_log(settings, run_id) as log_file:
@@ -111,11 +116,10 @@ def pipeline(
                 logger.info(summary.message)
             else:
                 for layer in transform.LAYERS:
-                    result = build_layer.with_options(name=f"dbt build {layer}")(
-                        settings, layer, full_refresh
-                    )
+                    result = build_layer.with_options(name=f"dbt build {layer}")(settings, layer, full_refresh)
                     summary.dbt_nodes += len(result.nodes)
                 summary.built = True
+                seal_vault(settings)
                 data_docs, dbt_target = build_docs(settings)
                 with workdb.connect(settings) as con:
                     workdb.finish_run(con, run_id, "success", summary.message, workdb.data_version(con))

@@ -40,6 +40,7 @@ def prefect_harness():
 
 # ---- a small simulated world and one pipeline run over it, shared by the end-to-end tests -------------
 E2E_KEY = "test-key-for-the-e2e-world"
+E2E_VAULT_KEY = "test-vault-key-for-the-e2e-world"
 
 
 @pytest.fixture(scope="session")

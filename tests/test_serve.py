@@ -68,6 +68,7 @@ def test_serve_runs_the_police_deployment_against_a_local_server(tmp_path):
         "FRAUDBRAIN_WORK_DIR": str(tmp_path / "work"),
         "FRAUDBRAIN_WAREHOUSE": str(tmp_path / "warehouse" / "fraudbrain.duckdb"),
         "FRAUDBRAIN_PII_KEY": "a-key-for-the-serve-test",
+        "FRAUDBRAIN_VAULT_KEY": "a-vault-key-for-the-serve-test",
     }
     server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115

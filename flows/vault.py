@@ -1,0 +1,214 @@
+"""The re-identification vault: token → clear value, each value sealed with AES-256-GCM.
+
+Lives in the restricted work directory (`<work>/vault.duckdb`), never published. The sealing key is
+derived from `FRAUDBRAIN_VAULT_KEY` (separate from the token key): with the token key alone nobody can
+read the vault, with the vault key alone nobody can make tokens. Every reveal is recorded, with who asked,
+when and why, in `reveal_log`, an append-only, hash-chained table: each row's hash covers the previous
+row's hash, so a deleted or edited row breaks the chain (`verify_reveal_log`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from flows import pii
+from flows.settings import Settings, key_fingerprint
+
+VAULT_DDL = (
+    """create table if not exists entries (
+        token varchar primary key, kind varchar not null, nonce blob not null, sealed blob not null,
+        token_key_id varchar not null, added_at timestamp not null)""",
+    """create table if not exists reveal_log (
+        seq bigint primary key, asked_at timestamp not null, who varchar not null, reason varchar not null,
+        token varchar not null, found boolean not null, prev_hash varchar not null, hash varchar not null)""",
+)
+# staging column `<name>_token` beside `<name>_canonical`: the kind is told by the name, checked by the HMAC
+KIND_HINTS = (
+    ("imei", "imei"),
+    ("device", "device"),
+    ("ip", "ip"),
+    ("card", "card"),
+    ("phone", "phone"),
+    ("msisdn", "phone"),
+    ("caller", "phone"),
+    ("callee", "phone"),
+    ("contact", "phone"),
+    ("id", "id"),
+)
+GENESIS = "0" * 64
+
+
+class VaultError(RuntimeError):
+    """The vault cannot answer: wrong key, no reason given, unknown token, broken audit chain."""
+
+
+@dataclass
+class Revealed:
+    token: str
+    kind: str
+    value: str
+
+
+def _aead(vault_key: str) -> AESGCM:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"fraudbrain-vault", info=b"aes-256-gcm v1")
+    return AESGCM(hkdf.derive(vault_key.encode("utf-8")))
+
+
+def vault_path(settings: Settings) -> Path:
+    return settings.work_dir / "vault.duckdb"
+
+
+def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    path = vault_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    con = duckdb.connect(str(path))
+    if new:
+        os.chmod(path, 0o600)
+    for ddl in VAULT_DDL:
+        con.execute(ddl)
+    return con
+
+
+def _token_pairs(con: duckdb.DuckDBPyConnection, pii_key: str) -> list[tuple[str, str, str]]:
+    """(relation, token column, canonical column) for every tokenised identifier in the staging layer.
+
+    A `*_token` column is paired with the `*_canonical` column of the same relation whose values it is the
+    HMAC of (checked on a sample of rows), whatever the two are called.
+    """
+    cols = con.execute(
+        "select table_name, column_name from duckdb_columns() where database_name = 'work' and schema_name = 'staging'"
+    ).fetchall()
+    by_table: dict[str, list[str]] = {}
+    for t, c in cols:
+        by_table.setdefault(t, []).append(c)
+    pairs = []
+    for t, names in sorted(by_table.items()):
+        rel = f'work.staging."{t}"'
+        canonicals = [c for c in names if c.endswith("_canonical")]
+        for tc in (c for c in names if c.endswith("_token")):
+            for cc in canonicals:
+                sample = con.execute(
+                    f'select "{tc}", "{cc}" from {rel} where "{tc}" is not null and "{cc}" is not null limit 20'
+                ).fetchall()
+                if sample and all(_kind_for(tc, tok, can, pii_key) for tok, can in sample):
+                    pairs.append((rel, f'"{tc}"', f'"{cc}"'))
+                    break
+    return pairs
+
+
+def _kind_for(column: str, token: str, canonical: str, pii_key: str) -> str | None:
+    hinted = [k for hint, k in KIND_HINTS if hint in column]
+    for kind in dict.fromkeys([*hinted, *pii.TOKEN_KINDS]):
+        if pii.token(pii_key, kind, canonical) == token:
+            return kind
+    return None
+
+
+def sync(settings: Settings, *, batch_size: int = 50_000) -> int:
+    """Seal every token of the staging layer that the vault does not hold yet; returns how many were added."""
+    pii_key, vault_key = settings.resolved_pii_key(), settings.resolved_vault_key()
+    aead = _aead(vault_key)
+    key_id = key_fingerprint(pii_key)
+    con = connect(settings)
+    added = 0
+    try:
+        con.execute(f"attach '{settings.work_db}' as work (read_only)")
+        pairs = _token_pairs(con, pii_key)
+        if not pairs:
+            return 0
+        union = " union ".join(
+            f"select {tc} as token, {cc} as canonical, '{tc.strip(chr(34))}' as col from {rel} "
+            f"where {tc} is not null and {cc} is not null"
+            for rel, tc, cc in pairs
+        )
+        cur = con.cursor()  # a cursor of its own: the inserts below must not reset the rows being read
+        cur.execute(
+            f"select token, any_value(canonical), any_value(col) from ({union}) n "
+            "where token not in (select token from entries) group by token order by token"
+        )
+        now = datetime.now().replace(microsecond=0)
+        while rows := cur.fetchmany(batch_size):
+            sealed = []
+            for token, canonical, col in rows:
+                kind = _kind_for(col, token, canonical, pii_key)
+                if kind is None:
+                    continue  # not a token of this key: never seal what cannot be matched
+                nonce = os.urandom(12)
+                blob = aead.encrypt(nonce, canonical.encode("utf-8"), f"{token}:{kind}".encode())
+                sealed.append((token, kind, nonce, blob, key_id, now))
+            if sealed:
+                con.executemany("insert into entries values (?, ?, ?, ?, ?, ?)", sealed)
+                added += len(sealed)
+        con.execute("detach work")
+    finally:
+        con.close()
+    return added
+
+
+def _chain_hash(prev: str, seq: int, at: datetime, who: str, reason: str, token: str, found: bool) -> str:
+    material = "\x1f".join([prev, str(seq), at.isoformat(), who, reason, token, str(found)])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def reveal(settings: Settings, token: str, reason: str, who: str | None = None) -> Revealed:
+    """The clear value behind ``token``; the request is logged (who, when, why) before anything is returned."""
+    if not reason or len(reason.strip()) < 5:
+        raise VaultError("a reason is required (--reason), e.g. the case number and the purpose")
+    aead = _aead(settings.resolved_vault_key())
+    who = who or getpass.getuser()
+    token = token.strip().lower()
+    con = connect(settings)
+    try:
+        row = con.execute("select kind, nonce, sealed from entries where token = ?", [token]).fetchone()
+        _append_log(con, who, reason.strip(), token, row is not None)
+        if row is None:
+            raise VaultError(f"token {token} is not in the vault")
+        kind, nonce, sealed = row
+        try:
+            value = aead.decrypt(bytes(nonce), bytes(sealed), f"{token}:{kind}".encode()).decode("utf-8")
+        except InvalidTag as exc:
+            raise VaultError("the vault key does not open this vault (FRAUDBRAIN_VAULT_KEY)") from exc
+        return Revealed(token, kind, value)
+    finally:
+        con.close()
+
+
+def _append_log(con: duckdb.DuckDBPyConnection, who: str, reason: str, token: str, found: bool) -> None:
+    con.execute("begin transaction")
+    last = con.execute("select seq, hash from reveal_log order by seq desc limit 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    at = datetime.now().replace(microsecond=0)
+    digest = _chain_hash(prev, seq, at, who, reason, token, found)
+    con.execute(
+        "insert into reveal_log values (?, ?, ?, ?, ?, ?, ?, ?)", [seq, at, who, reason, token, found, prev, digest]
+    )
+    con.execute("commit")
+
+
+def verify_reveal_log(settings: Settings) -> int:
+    """Check the hash chain of the reveal log; returns the number of rows, raises on any break."""
+    con = connect(settings)
+    try:
+        rows = con.execute(
+            "select seq, asked_at, who, reason, token, found, prev_hash, hash from reveal_log order by seq"
+        ).fetchall()
+    finally:
+        con.close()
+    prev = GENESIS
+    for i, (seq, at, who, reason, token, found, prev_hash, digest) in enumerate(rows, 1):
+        if seq != i or prev_hash != prev or _chain_hash(prev, seq, at, who, reason, token, found) != digest:
+            raise VaultError(f"the reveal log is broken at row {seq}: rows were edited or removed")
+        prev = digest
+    return len(rows)
