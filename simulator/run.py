@@ -1,0 +1,425 @@
+"""`simulate`: generate a range of days of the three sources and the ground truth."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from simulator import defects as D
+from simulator import police as P
+from simulator import truth as T
+from simulator.clock import DAY, money, rng_for
+from simulator.config import SimConfig
+from simulator.finance import Txns, account_rows, amounts, concat_txns, fraud_txns_as_columns, normal_txns, txn_line
+from simulator.fraud import Episode, FraudCall, FraudTxn, burst_calls, episodes_for_day
+from simulator.telecom import (
+    CDR_COLS,
+    CELL_COLS,
+    SUBSCRIBER_COLS,
+    Calls,
+    cdr_lines,
+    cell_rows,
+    concat_calls,
+    fraud_calls_as_columns,
+    normal_calls,
+    subscriber_rows,
+)
+from simulator.world import World, build_world
+from simulator.writers import BatchWriter, delivery_id
+
+DEFAULT_EPOCH = date(2026, 5, 1)
+WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
+TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SimSummary:
+    landing: Path
+    police_url: str
+    truth: Path
+    first_day: date
+    last_day: date
+    people: int
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def __str__(self) -> str:
+        lines = [
+            f"simulated {self.days} days {self.first_day}..{self.last_day}, {self.people} people, "
+            f"in {self.seconds:.1f} s",
+            f"  landing {self.landing}",
+            f"  police  {self.police_url}",
+            f"  truth   {self.truth}",
+        ]
+        lines += [f"  {k:<36} {v:>12,}" for k, v in sorted(self.rows.items())]
+        return "\n".join(lines)
+
+
+def _as_path(url: str | Path) -> Path:
+    s = str(url)
+    return Path(s[len("file://") :] if s.startswith("file://") else s)
+
+
+def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, config: SimConfig) -> tuple[date, date]:
+    """(epoch, start) after checking the truth folder's world state."""
+    state = T.read_world_state(truth)
+    if state is None:
+        first = start or DEFAULT_EPOCH
+        return first, first
+    if state["seed"] != seed or state["scale"] != scale or state["config"] != config.model_dump():
+        raise ValueError(f"{truth} holds a world with other seed/scale/config: {state['seed']}, {state['scale']}")
+    epoch = date.fromisoformat(str(state["epoch"]))
+    nxt = date.fromisoformat(str(state["last_day"])) + timedelta(days=1)
+    start = start or nxt
+    if not epoch <= start <= nxt:
+        raise ValueError(f"start {start} must lie between the epoch {epoch} and the day after the last one {nxt}")
+    return epoch, start
+
+
+def simulate(
+    landing: str | Path,
+    police_url: str,
+    truth: str | Path,
+    *,
+    start: date | None = None,
+    days: int = 30,
+    scale: float = 1.0,
+    seed: int = 42,
+    config: SimConfig | None = None,
+    progress: Progress | None = None,
+) -> SimSummary:
+    """Generate `days` daily batches of telecom and finance, the police database rows and the truth."""
+    t0 = time.perf_counter()
+    config = config or SimConfig()
+    landing_p, truth_p = _as_path(landing), _as_path(truth)
+    if truth_p.resolve().is_relative_to(landing_p.resolve()):
+        raise ValueError("the truth folder must not be inside the landing zone")
+    epoch, start = _resolve_range(truth_p, start, seed, scale, config)
+    w = build_world(seed, scale, epoch, config)
+    first = w.clock.day_index(start)
+    last = first + days - 1
+    summary = SimSummary(landing_p, police_url, truth_p, start, w.clock.date_of(last), w.n, 0.0)
+    rows: dict[str, int] = defaultdict(int)
+    episodes, pd = _plan(w, first, last)
+    engine = P.engine_for(police_url)
+    with engine.begin() as conn:
+        P.create_tables(conn)
+    calls_by_day, txns_by_day = _bucket(episodes)
+    for i, day in enumerate(range(first, last + 1)):
+        if progress:
+            progress("days", i, days)
+        truth_day: dict[str, list[dict[str, object]]] = defaultdict(list, {k: [] for k in TRUTH_TABLES})
+        _telecom_day(w, landing_p, day, calls_by_day.get(day, []), rows, truth_day)
+        _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, rows, truth_day)
+        with engine.begin() as conn:
+            for table, n in P.upsert(conn, w.clock, pd.versions.get(day, [])).items():
+                rows[f"police/{table}"] += n
+        _truth_of_episodes(w, day, episodes, truth_day)
+        truth_day["cases"] = pd.case_links.get(day, [])
+        truth_day["defects"] += [
+            {"source": "police", "batch": w.clock.day_str(day), **d} for d in pd.defects.get(day, [])
+        ]
+        T.write_day(truth_p, w.clock.day_str(day), dict(truth_day))
+    engine.dispose()
+    T.write_static(w, truth_p, last)
+    T.write_world_state(
+        truth_p,
+        {
+            "seed": seed,
+            "scale": scale,
+            "epoch": epoch.isoformat(),
+            "last_day": w.clock.day_str(last),
+            "config": config.model_dump(),
+            "people": w.n,
+            "format": 1,
+        },
+    )
+    if progress:
+        progress("days", days, days)
+    summary.rows = dict(rows)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+# ---- planning: everything spawned in the window that can touch the generated days ---------------
+
+
+def _plan(w: World, first: int, last: int) -> tuple[list[Episode], P.PoliceDay]:
+    lo = max(0, first - WINDOW_DAYS)
+    episodes = [e for d in range(lo, last + 1) for e in episodes_for_day(w, d)]
+    pd = P.PoliceDay()
+    if first == 0:
+        P.reference_rows(w, pd)
+    alarms = [a for d in range(lo, last + 1) for a in P.routine_rows(w, d, pd)]
+    P.case_rows(w, episodes, pd)
+    P.warning_rows(w, episodes, alarms, pd)
+    P.suspect_rows(w, episodes, lo, last, pd)
+    return episodes, pd
+
+
+def _bucket(episodes: list[Episode]) -> tuple[dict[int, list[FraudCall]], dict[int, list[FraudTxn]]]:
+    calls: dict[int, list[FraudCall]] = defaultdict(list)
+    txns: dict[int, list[FraudTxn]] = defaultdict(list)
+    for ep in episodes:
+        for c in ep.calls:
+            calls[c.t // DAY].append(c)
+        for x in ep.txns:
+            txns[x.t // DAY].append(x)
+    return calls, txns
+
+
+# ---- telecom ----------------------------------------------------------------------------------
+
+
+def _telecom_day(
+    w: World,
+    landing: Path,
+    day: int,
+    ep_calls: list[FraudCall],
+    rows: dict[str, int],
+    truth_day: dict[str, list[dict[str, object]]],
+) -> None:
+    cfg, batch = w.config, w.clock.day_str(day)
+    initial = day == 0
+    rng = rng_for(w.seed, "telecom-defects", day)
+    writer = BatchWriter(
+        landing, "telecom", batch, "initial" if initial else "delta", delivery_id(w.seed, "telecom", batch)
+    )
+    defects = truth_day["defects"]
+    # subscribers
+    subs = subscriber_rows(w, day, initial)
+    for i, kind in D.subscriber_defects(
+        rng, subs, cfg.bad_holder_id_rate, cfg.pipe_in_name_rate, cfg.msisdn_format_rate
+    ):
+        defects.append(
+            {
+                "source": "telecom",
+                "batch": batch,
+                "file": "subscribers.csv",
+                "line": i + 2,
+                "key": subs[i][0],
+                "kind": kind,
+            }
+        )
+    writer.text("subscribers.csv", SUBSCRIBER_COLS, ["|".join(r) for r in subs])
+    # cells when they change
+    cells = cell_rows(w, day, initial)
+    if cells:
+        writer.text("cells.csv", CELL_COLS, ["|".join(r) for r in cells])
+    # call records
+    fraud = ep_calls + burst_calls(w, day)
+    calls = concat_calls([normal_calls(w, day), fraud_calls_as_columns(w, fraud)])
+    lines, call_ids, tags = _cdr(w, rng, day, calls)
+    writer.text("cdr.csv.gz", CDR_COLS, lines)
+    for line_no, (key, kind) in tags:
+        defects.append(
+            {"source": "telecom", "batch": batch, "file": "cdr.csv.gz", "line": line_no, "key": key, "kind": kind}
+        )
+    order_calls = [(call_ids[i], c) for i, c in enumerate(calls.fraud) if c is not None]
+    truth_day["fraud_calls"] = [
+        {
+            "call_id": cid,
+            "gang_id": c.gang,
+            "episode_id": c.episode,
+            "purpose": c.purpose,
+            "caller": c.caller,
+            "caller_kind": c.caller_kind,
+            "callee": str(w.s_msisdn[c.callee_sim]),
+            "callee_id_no": str(w.id_no[w.s_holder[c.callee_sim]]),
+            "start_time": w.clock.ts(c.t),
+            "duration_s": c.duration,
+        }
+        for cid, c in order_calls
+    ]
+    writer.finish()
+    for k, v in writer.rows().items():
+        rows[k] += v
+
+
+def _cdr(
+    w: World, rng: np.random.Generator, day: int, calls: Calls
+) -> tuple[list[str], list[str], list[tuple[int, tuple[str, str]]]]:
+    cfg = w.config
+    moved = D.late_and_future(rng, calls.t, day, cfg.late_record_rate, cfg.future_start_rate)
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for i, k in moved.items():
+        kinds[i].append(k)
+    order = np.argsort(calls.t, kind="stable")
+    calls = calls.take(order)
+    kinds = {int(j): kinds[int(i)] for j, i in enumerate(order.tolist()) if int(i) in kinds}
+    kinds = defaultdict(list, kinds)
+    ymd = w.clock.day_str(day).replace("-", "")
+    call_ids = [f"C{ymd}{i:09d}" for i in range(1, len(calls) + 1)]
+    for i in D.number_formats(rng, calls.caller, cfg.msisdn_format_rate / 2):
+        kinds[i].append("msisdn_format")
+    for i in D.number_formats(rng, calls.callee, cfg.msisdn_format_rate / 2):
+        kinds[i].append("msisdn_format")
+    for i in D.negative_durations(rng, calls.dur, cfg.negative_duration_rate):
+        kinds[i].append("negative_duration")
+    lines = cdr_lines(w, calls, call_ids)
+    tags = [(i + 2, (call_ids[i], k)) for i in sorted(kinds) for k in kinds[i]]
+    for j in D.duplicates(rng, len(lines), cfg.cdr_duplicate_rate).tolist():
+        lines.append(lines[j])
+        tags.append((len(lines) + 1, (call_ids[j], "duplicate")))
+    return lines, call_ids, tags
+
+
+# ---- finance ----------------------------------------------------------------------------------
+
+
+def _finance_day(
+    w: World,
+    landing: Path,
+    day: int,
+    ep_txns: list[FraudTxn],
+    freezes: dict[int, list[tuple[int, int, str]]],
+    rows: dict[str, int],
+    truth_day: dict[str, list[dict[str, object]]],
+) -> None:
+    cfg, batch = w.config, w.clock.day_str(day)
+    initial = day == 0
+    rng = rng_for(w.seed, "finance-defects", day)
+    writer = BatchWriter(
+        landing, "finance", batch, "initial" if initial else "delta", delivery_id(w.seed, "finance", batch)
+    )
+    defects = truth_day["defects"]
+    accounts = account_rows(w, day, initial, freezes)
+    cut = bool(accounts) and rng.random() < cfg.truncated_file_rate
+    if cut:
+        defects.append(
+            {
+                "source": "finance",
+                "batch": batch,
+                "file": "accounts.jsonl",
+                "line": len(accounts),
+                "key": json.loads(accounts[-1])["card_no"],
+                "kind": "truncated_line",
+            }
+        )
+    writer.jsonl("accounts.jsonl", accounts, truncate_last=cut)
+    txns = concat_txns([normal_txns(w, day), fraud_txns_as_columns(ep_txns)])
+    txns = txns.take(np.argsort(txns.t, kind="stable"))
+    lines, ids, tags = _transactions(w, rng, day, txns)
+    cut = bool(lines) and rng.random() < cfg.truncated_file_rate
+    if cut:
+        tags.append((len(lines), (json.loads(lines[-1])["txn_id"], "truncated_line")))
+    writer.jsonl("transactions.jsonl.gz", lines, truncate_last=cut)
+    for line_no, (key, kind) in tags:
+        defects.append(
+            {
+                "source": "finance",
+                "batch": batch,
+                "file": "transactions.jsonl.gz",
+                "line": line_no,
+                "key": key,
+                "kind": kind,
+            }
+        )
+    _money_truth(w, txns, ids, truth_day)
+    writer.finish()
+    for k, v in writer.rows().items():
+        rows[k] += v
+
+
+def _transactions(
+    w: World, rng: np.random.Generator, day: int, txns: Txns
+) -> tuple[list[str], list[str], list[tuple[int, tuple[str, str]]]]:
+    cfg = w.config
+    ymd = w.clock.day_str(day).replace("-", "")
+    ids = [f"T{ymd}{i:09d}" for i in range(1, len(txns) + 1)]
+    ts = w.clock.iso_many(txns.t)
+    amt = amounts(txns.cents)
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for i, k in D.amount_defects(rng, amt, cfg.amount_separator_rate, cfg.amount_unparseable_rate).items():
+        kinds[i].append(k)
+    for i, k in D.ts_defects(rng, ts, cfg.ts_format_rate).items():
+        kinds[i].append(k)
+    cols = zip(
+        ids,
+        ts,
+        txns.src.tolist(),
+        txns.dst.tolist(),
+        amt,
+        txns.channel.tolist(),
+        txns.device.tolist(),
+        txns.ip.tolist(),
+        txns.status.tolist(),
+        strict=True,
+    )
+    lines = [txn_line(*c) for c in cols]
+    tags = [(i + 1, (ids[i], k)) for i in sorted(kinds) for k in kinds[i]]
+    for j in D.duplicates(rng, len(lines), cfg.txn_duplicate_rate).tolist():
+        line = lines[j]
+        kind = "duplicate"
+        if rng.random() < cfg.duplicate_reversed_share and '"status":"success"' in line:
+            line, kind = line.replace('"status":"success"', '"status":"reversed"'), "duplicate_reversed"
+        lines.append(line)
+        tags.append((len(lines), (ids[j], kind)))
+    return lines, ids, tags
+
+
+def _money_truth(w: World, txns: Txns, ids: list[str], truth_day: dict[str, list[dict[str, object]]]) -> None:
+    for i, f in enumerate(txns.fraud):
+        if f is None:
+            continue
+        row = {
+            "txn_id": ids[i],
+            "episode_id": f.episode,
+            "payment_seq": f.pay_seq,
+            "hop": f.hop,
+            "typology": f.typology,
+            "ts": w.clock.iso(f.t),
+            "from_card": f.from_card,
+            "to_card": f.to_card,
+            "amount": money(f.cents),
+            "channel": f.channel,
+        }
+        truth_day["money_path"].append(row)
+        if f.hop == 0:
+            truth_day["payments"].append(row)
+
+
+def _truth_of_episodes(
+    w: World, day: int, episodes: list[Episode], truth_day: dict[str, list[dict[str, object]]]
+) -> None:
+    """Episodes are listed on the day of their first call."""
+    for ep in episodes:
+        if ep.first_call // DAY != day:
+            continue
+        truth_day["episodes"].append(
+            {
+                "episode_id": ep.eid,
+                "gang_id": ep.gang.gang_id,
+                "victim_id_no": str(w.id_no[ep.victim]),
+                "victim_name": str(w.name[ep.victim]),
+                "victim_phone": w.msisdn_of(ep.victim),
+                "victim_card": str(w.c_no[w.card[ep.victim]]),
+                "fraud_type": ep.fraud_type,
+                "first_call_at": w.clock.ts(ep.first_call),
+                "outcome": ep.outcome,
+                "warned_at": None if ep.warning is None else w.clock.ts(int(ep.warning["t"])),  # type: ignore[call-overload]
+                "reported_at": None if ep.report_t is None else w.clock.ts(ep.report_t),
+                "solved_at": None if ep.solved_t is None else w.clock.ts(ep.solved_t),
+                "payments": [
+                    {
+                        "seq": p.seq,
+                        "paid_at": w.clock.ts(p.t),
+                        "to_card": str(w.c_no[p.to_card]),
+                        "amount": money(p.cents),
+                    }
+                    for p in ep.payments
+                ],
+            }
+        )

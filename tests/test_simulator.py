@@ -1,0 +1,319 @@
+"""The simulator: exact source formats, ground-truth consistency, defects, determinism, appending days."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from simulator import SimConfig, simulate
+from simulator.ids import is_valid_id, luhn_valid
+
+CHECKER = Path(__file__).resolve().parents[2] / "shared/tools/check_contracts.py"
+SMALL = {"scale": 0.1, "seed": 42}
+
+
+def _run(root: Path, days: int = 3, start: date | None = None, **kw: object):
+    return simulate(
+        str(root / "landing"),
+        f"sqlite:///{root / 'police.db'}",
+        root / "truth",
+        start=start,
+        days=days,
+        **{**SMALL, **kw},
+    )  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("world")
+    _run(root, days=5)
+    return root
+
+
+def _files(landing: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(landing)): p.read_bytes() for p in sorted(landing.rglob("*")) if p.is_file()}
+
+
+def _police_rows(db: Path) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(db)
+    tables = [r[0] for r in con.execute("select name from sqlite_master where type='table' order by name")]
+    out = {t: sorted(con.execute(f'select * from "{t}"').fetchall(), key=repr) for t in tables}
+    con.close()
+    return out
+
+
+def _truth_rows(truth: Path, table: str) -> list[dict]:
+    rows: list[dict] = []
+    for p in sorted(truth.glob(f"days/date=*/{table}.jsonl")):
+        rows += [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines()]
+    return rows
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _lines(path: Path) -> list[bytes]:
+    raw = path.read_bytes()
+    raw = gzip.decompress(raw) if path.suffix == ".gz" else raw
+    lines = raw.split(b"\n")
+    return lines[:-1] if lines[-1] == b"" else lines
+
+
+def _finance_objects(landing: Path, name: str) -> list[dict]:
+    out = []
+    for p in sorted(landing.glob(f"finance/batch=*/{name}")):
+        for ln in _lines(p):
+            with contextlib.suppress(ValueError):  # a truncated last line
+                out.append(json.loads(ln))
+    return out
+
+
+# ---- formats ----------------------------------------------------------------------------------
+
+
+def test_every_file_passes_the_source_owners_checker(world: Path) -> None:
+    if not CHECKER.exists():
+        pytest.fail(f"the contract checker is missing: {CHECKER} (clone shared/ beside the repository)")
+    res = subprocess.run(
+        [sys.executable, str(CHECKER), "--landing", str(world / "landing"), "--police-db", str(world / "police.db")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 violations" in res.stdout
+
+
+def test_telecom_files_are_gb18030_crlf_with_header(world: Path) -> None:
+    for p in sorted((world / "landing/telecom").rglob("*.csv*")):
+        lines = _lines(p)
+        assert all(ln.endswith(b"\r") for ln in lines), p
+        header = lines[0].rstrip(b"\r").decode("gb18030").split("|")
+        assert header[0] in ("msisdn", "call_id", "cell_id")
+        assert b'"' not in b"".join(lines)
+    names = (world / "landing/telecom/batch=2026-05-01/subscribers.csv").read_bytes().decode("gb18030")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in names)
+
+
+def test_manifests_count_rows_and_hash_stored_bytes_and_are_written_last(world: Path) -> None:
+    for source in ("telecom", "finance"):
+        batches = sorted((world / "landing" / source).iterdir())
+        kinds = []
+        for b in batches:
+            man = json.loads((b / "_SUCCESS").read_text(encoding="utf-8"))
+            kinds.append(man["kind"])
+            assert man["batch"] == b.name[len("batch=") :] and man["source"] == source
+            uuid.UUID(man["delivery_id"])
+            assert set(man["files"]) == {p.name for p in b.iterdir() if p.name != "_SUCCESS"}
+            for name, meta in man["files"].items():
+                p = b / name
+                assert hashlib.sha256(p.read_bytes()).hexdigest() == meta["sha256"]
+                n = len(_lines(p)) - (1 if source == "telecom" else 0)
+                assert n == meta["rows"], p
+                assert (b / "_SUCCESS").stat().st_mtime_ns >= p.stat().st_mtime_ns
+        assert kinds[0] == "initial" and set(kinds[1:]) == {"delta"}
+
+
+def test_gzip_files_are_deterministic_without_name_or_time(world: Path) -> None:
+    for p in (world / "landing").rglob("*.gz"):
+        head = p.read_bytes()[:10]
+        assert head[3] & 0x08 == 0, "no file name in the gzip header"
+        assert head[4:8] == b"\0\0\0\0", "mtime 0"
+
+
+def test_cells_only_in_the_first_batch_and_when_they_change(world: Path) -> None:
+    assert (world / "landing/telecom/batch=2026-05-01/cells.csv").exists()
+    for b in sorted((world / "landing/telecom").iterdir())[1:]:
+        p = b / "cells.csv"
+        if p.exists():
+            assert len(_lines(p)) > 1
+
+
+def test_police_timestamps_are_text_without_microseconds(world: Path) -> None:
+    con = sqlite3.connect(world / "police.db")
+    (v,) = con.execute("select reported_at from cases limit 1").fetchone() or ("2026-05-01 00:00:00",)
+    assert len(v) == 19
+    (b,) = con.execute("select birth_date from residents limit 1").fetchone()
+    assert len(b) == 10
+    assert all(is_valid_id(r[0]) for r in con.execute("select id_no from residents"))
+    con.close()
+
+
+# ---- ground truth -----------------------------------------------------------------------------
+
+
+def test_every_planted_card_exists_in_the_accounts_feed_with_its_holder(world: Path) -> None:
+    accounts = {a["card_no"]: a for a in _finance_objects(world / "landing", "accounts.jsonl")}
+    members = {(m["gang_id"], m["id_no"]) for m in _jsonl(world / "truth/gang_members.jsonl")}
+    planted = _jsonl(world / "truth/planted_cards.jsonl")
+    assert planted
+    missing = [c["card_no"] for c in planted if c["card_no"] not in accounts]
+    assert len(missing) <= 1  # at most the card cut off by a truncated last line
+    for c in planted:
+        assert luhn_valid(c["card_no"])
+        assert (c["gang_id"], c["holder_id_no"]) in members
+        if c["card_no"] in accounts:
+            assert accounts[c["card_no"]]["holder_id_no"] == c["holder_id_no"]
+            assert accounts[c["card_no"]]["region_code"] == c["region_code"]
+
+
+def test_planted_sims_are_registered_to_gang_suppliers(world: Path) -> None:
+    subs: dict[str, str] = {}
+    for p in sorted((world / "landing/telecom").glob("batch=*/subscribers.csv")):
+        for ln in _lines(p)[1:]:
+            f = ln.rstrip(b"\r").decode("gb18030").split("|")
+            subs[f[0]] = f[3]
+    sims = _jsonl(world / "truth/planted_sims.jsonl")
+    assert sims
+    found = [s for s in sims if s["msisdn"] in subs]
+    assert len(found) >= 0.9 * len(sims)  # the rest carry an allowed defect (number format)
+    assert all(subs[s["msisdn"]] == s["supplier_id_no"] or not is_valid_id(subs[s["msisdn"]]) for s in found)
+
+
+def test_every_victim_payment_and_hop_appears_in_transactions(world: Path) -> None:
+    txns = {t["txn_id"]: t for t in _finance_objects(world / "landing", "transactions.jsonl.gz")}
+    path = _truth_rows(world / "truth", "money_path")
+    payments = _truth_rows(world / "truth", "payments")
+    assert payments and path
+    cut = {d["key"] for d in _truth_rows(world / "truth", "defects") if d["kind"] == "truncated_line"}
+    for row in path:
+        if row["txn_id"] in cut:
+            continue
+        t = txns[row["txn_id"]]
+        assert (t["from_card"], t["to_card"]) == (row["from_card"], row["to_card"])
+    planted = {c["card_no"] for c in _jsonl(world / "truth/planted_cards.jsonl")}
+    assert all(p["to_card"] in planted for p in payments)
+
+
+def test_fraud_calls_in_truth_appear_in_the_call_records(world: Path) -> None:
+    ids = set()
+    for p in sorted((world / "landing/telecom").glob("batch=*/cdr.csv.gz")):
+        ids |= {ln.split(b"|", 1)[0].decode() for ln in _lines(p)[1:]}
+    calls = _truth_rows(world / "truth", "fraud_calls")
+    assert calls and all(c["call_id"] in ids for c in calls)
+
+
+def test_cases_link_to_gangs_and_victims_resolve_to_people(world: Path) -> None:
+    con = sqlite3.connect(world / "police.db")
+    cases = {r[0] for r in con.execute("select case_no from cases")}
+    con.close()
+    links = _truth_rows(world / "truth", "cases")
+    gangs = {g["gang_id"] for g in _jsonl(world / "truth/gangs.jsonl")}
+    assert {c["case_no"] for c in links} == cases
+    assert all(c["gang_id"] in gangs for c in links)
+
+
+# ---- defects ----------------------------------------------------------------------------------
+
+
+def test_defect_rates_stay_within_configuration(tmp_path: Path) -> None:
+    cfg = SimConfig(cdr_duplicate_rate=0.005, txn_duplicate_rate=0.005, bad_holder_id_rate=0.01)
+    _run(tmp_path, days=2, config=cfg)
+    man_rows: dict[str, int] = {}
+    for p in (tmp_path / "landing").rglob("_SUCCESS"):
+        for name, meta in json.loads(p.read_text())["files"].items():
+            man_rows[name] = man_rows.get(name, 0) + meta["rows"]
+    defects = _truth_rows(tmp_path / "truth", "defects")
+    count = lambda f, kinds: sum(1 for d in defects if d.get("file") == f and d["kind"] in kinds)  # noqa: E731
+    dup = count("cdr.csv.gz", {"duplicate"})
+    assert 0 < dup <= 0.005 * man_rows["cdr.csv.gz"] * 1.5
+    assert (
+        count("transactions.jsonl.gz", {"duplicate", "duplicate_reversed"})
+        <= 0.005 * man_rows["transactions.jsonl.gz"] * 1.5
+    )
+    assert (
+        count("subscribers.csv", {"id_check_char", "id_birth_date", "id_15_digit"})
+        <= 0.01 * man_rows["subscribers.csv"] * 2 + 3
+    )
+    # the recorded lines really carry the defect
+    for d in defects:
+        if d.get("file") == "cdr.csv.gz" and d["kind"] == "duplicate":
+            lines = _lines(tmp_path / "landing/telecom" / f"batch={d['batch']}" / "cdr.csv.gz")
+            line = lines[d["line"] - 1]
+            assert line.startswith(d["key"].encode()) and lines.count(line) == 2
+
+
+def test_config_rates_are_bounded_by_the_contracts() -> None:
+    with pytest.raises(ValueError):
+        SimConfig(cdr_duplicate_rate=0.01)
+    with pytest.raises(ValueError):
+        SimConfig(bad_holder_id_rate=0.02)
+
+
+# ---- determinism and appending ----------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files_and_rows(tmp_path: Path) -> None:
+    _run(tmp_path / "a")
+    _run(tmp_path / "b")
+    assert _files(tmp_path / "a/landing") == _files(tmp_path / "b/landing")
+    assert _files(tmp_path / "a/truth") == _files(tmp_path / "b/truth")
+    assert _police_rows(tmp_path / "a/police.db") == _police_rows(tmp_path / "b/police.db")
+
+
+def test_three_days_in_one_call_equal_one_plus_two_days(tmp_path: Path) -> None:
+    _run(tmp_path / "one", days=3)
+    _run(tmp_path / "two", days=1)
+    _run(tmp_path / "two", days=2, start=date(2026, 5, 2))
+    assert _files(tmp_path / "one/landing") == _files(tmp_path / "two/landing")
+    assert _police_rows(tmp_path / "one/police.db") == _police_rows(tmp_path / "two/police.db")
+    assert _files(tmp_path / "one/truth") == _files(tmp_path / "two/truth")
+
+
+def test_a_call_without_start_continues_after_the_last_day(tmp_path: Path) -> None:
+    _run(tmp_path, days=1)
+    s = _run(tmp_path, days=1)
+    assert s.first_day == date(2026, 5, 2)
+    assert (tmp_path / "landing/finance/batch=2026-05-02/_SUCCESS").exists()
+
+
+def test_truth_inside_landing_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        simulate(str(tmp_path / "l"), f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "l/truth", days=1, scale=0.05)
+
+
+# ---- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_police_database_on_postgresql(tmp_path: Path) -> None:
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    base = os.environ.get("FRAUDBRAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = sqlalchemy.create_engine(base)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text("select 1"))
+    except Exception as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {base}: {e}")
+        pytest.skip(f"PostgreSQL is not reachable at {base}: {e}")
+    schema = f"sim_test_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"create schema {schema}"))
+    try:
+        url = f"{base}?options=-csearch_path%3D{schema}"
+        simulate(str(tmp_path / "landing"), url, tmp_path / "truth", days=2, **SMALL)  # type: ignore[arg-type]
+        _run(tmp_path / "lite", days=2)
+        lite = _police_rows(tmp_path / "lite/police.db")
+        with engine.connect() as conn:
+            for table in ("cases", "residents", "units", "case_transfers"):
+                n = conn.execute(sqlalchemy.text(f"select count(*) from {schema}.{table}")).scalar_one()
+                assert n == len(lite[table]), table
+            ts = conn.execute(sqlalchemy.text(f"select updated_at from {schema}.units limit 1")).scalar_one()
+            assert ts.microsecond == 0
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f"drop schema {schema} cascade"))
+        engine.dispose()
