@@ -52,7 +52,7 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("world")
     landing, truth = root / "landing", root / "truth"
     police_url = f"sqlite:///{root / 'police.db'}"
-    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=3, scale=0.05, seed=7)
+    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=8, scale=0.1, seed=7)
     return {
         "root": root,
         "landing": str(landing),
