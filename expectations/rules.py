@@ -1,0 +1,153 @@
+"""Building blocks of the suites: every expectation carries its severity in ``meta``.
+
+Severity (``meta["severity"]``) decides what a failure does (flows/validate.py routes on it):
+
+- ``row``: the failing rows cannot be used (required value missing, unparseable time/number, impossible
+  value): they are quarantined with the expectation's name.
+- ``flag``: a malformed identifier (ID check character, Luhn, phone format): rows are kept (staging flags
+  them); the rate is bounded by ``mostly = 1 - max_malformed_rate`` and a rate beyond it holds the batch
+  (when the column has at least ``MIN_ELEMENTS_FOR_RATE`` values).
+- ``batch``: the batch as a whole is wrong (schema drift, row-count collapse): held, nothing inserted.
+- ``info``: reported only (key uniqueness within the batch: the loader keeps the later line).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
+
+from flows.contracts import Table
+
+from .custom import (
+    ExpectColumnValuesToBeLocalTimestamp,
+    ExpectColumnValuesToBeTimestampsNotAfter,
+    ExpectColumnValuesToBeValidCardNo,
+    ExpectColumnValuesToBeValidCnId,
+    ExpectColumnValuesToBeValidCnMobile,
+)
+
+ROW, FLAG, BATCH, INFO = "row", "flag", "batch", "info"
+LINE_COLUMN = "_line"
+# Parameters filled in at validation time (flows/validate.py).
+MIN_ROWS = {"$PARAMETER": "min_rows"}
+LATEST_EVENT_TIME = {"$PARAMETER": "latest_event_time"}
+
+INT = r"^-?\d+$"
+NON_NEGATIVE = r"^-"  # used with expect_column_values_to_not_match_regex
+DECIMAL = r"^-?\d+(?:\.\d+)?$"
+MONEY_CENTS = r"^\d+\.\d{2}$"  # police money, rendered by the extractor
+# Finance amounts: positive, two decimals; thousands separators occur (contract defect) and are accepted
+# here (staging removes the commas before the cast).
+MONEY_TEXT = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$"
+REGION = r"^\d{6}$"
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def meta(severity: str, reason: str, **extra: Any) -> dict[str, Any]:
+    return {"severity": severity, "reason": reason, **extra}
+
+
+class SuiteBuilder:
+    """Collects one table's expectations; the generic contract rules are added by ``base``."""
+
+    def __init__(self, table: Table, max_malformed_rate: float) -> None:
+        self.table = table
+        self.flag_mostly = max(0.0, 1.0 - max_malformed_rate)
+        self.items: list[gxe.Expectation] = []
+
+    def add(self, expectation: gxe.Expectation) -> SuiteBuilder:
+        self.items.append(expectation)
+        return self
+
+    # -- generic rules from the contract catalogue ---------------------------------------------------
+    def base(self, *, event_time: str | None = None) -> SuiteBuilder:
+        t = self.table
+        self.add(
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=[*t.columns, LINE_COLUMN],
+                exact_match=False,
+                meta=meta(BATCH, "schema drift: a contract column is missing or renamed"),
+            )
+        )
+        self.add(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=MIN_ROWS, meta=meta(BATCH, "row count collapsed against recent deltas")
+            )
+        )
+        for col in t.required:
+            self.add(gxe.ExpectColumnValuesToNotBeNull(column=col, meta=meta(ROW, f"required {col} is null")))
+        for col in t.timestamps:
+            self.add(ExpectColumnValuesToBeLocalTimestamp(column=col, meta=meta(ROW, f"{col} is not a time")))
+        if event_time:
+            self.add(
+                ExpectColumnValuesToBeTimestampsNotAfter(
+                    column=event_time,
+                    max_value=LATEST_EVENT_TIME,
+                    meta=meta(ROW, f"{event_time} is after the batch day"),
+                )
+            )
+        key_meta = meta(INFO, "key repeated within the batch (the later line wins)")
+        if len(t.key) == 1:
+            self.add(gxe.ExpectColumnValuesToBeUnique(column=t.key[0], meta=key_meta))
+        else:
+            self.add(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(t.key), meta=key_meta))
+        return self
+
+    # -- row-level rules ----------------------------------------------------------------------------
+    def regex(self, col: str, pattern: str, reason: str) -> SuiteBuilder:
+        return self.add(gxe.ExpectColumnValuesToMatchRegex(column=col, regex=pattern, meta=meta(ROW, reason)))
+
+    def integer(self, *cols: str) -> SuiteBuilder:
+        for col in cols:
+            self.regex(col, INT, f"{col} is not an integer")
+        return self
+
+    def non_negative(self, col: str) -> SuiteBuilder:
+        return self.add(
+            gxe.ExpectColumnValuesToNotMatchRegex(column=col, regex=NON_NEGATIVE, meta=meta(ROW, f"{col} is negative"))
+        )
+
+    def one_of(self, col: str, values: list[str]) -> SuiteBuilder:
+        return self.add(
+            gxe.ExpectColumnValuesToBeInSet(column=col, value_set=values, meta=meta(ROW, f"{col} not an allowed value"))
+        )
+
+    def either_present(self, a: str, b: str) -> SuiteBuilder:
+        return self.add(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=a, row_condition=Column(b).is_null(), meta=meta(ROW, f"neither {a} nor {b} is present")
+            )
+        )
+
+    # -- identifier flags ---------------------------------------------------------------------------
+    def _flag(self, cls: type[gxe.Expectation], col: str, reason: str, **kw: Any) -> SuiteBuilder:
+        return self.add(cls(column=col, mostly=self.flag_mostly, meta=meta(FLAG, reason), **kw))
+
+    def id_no(self, *cols: str) -> SuiteBuilder:
+        for col in cols:
+            self._flag(ExpectColumnValuesToBeValidCnId, col, f"{col}: malformed ID number")
+        return self
+
+    def phone(self, *cols: str) -> SuiteBuilder:
+        for col in cols:
+            self._flag(ExpectColumnValuesToBeValidCnMobile, col, f"{col}: malformed mobile number")
+        return self
+
+    def card(self, *cols: str) -> SuiteBuilder:
+        for col in cols:
+            self._flag(ExpectColumnValuesToBeValidCardNo, col, f"{col}: malformed card number (Luhn)")
+        return self
+
+    def flag_regex(self, col: str, pattern: str, reason: str) -> SuiteBuilder:
+        return self._flag(gxe.ExpectColumnValuesToMatchRegex, col, reason, regex=pattern)
+
+    def suite(self) -> gx.ExpectationSuite:
+        t = self.table
+        return gx.ExpectationSuite(
+            name=t.raw_table,
+            expectations=self.items,
+            meta={"source": t.source, "table": t.name, "contract": f"shared/contracts/{t.source}.md"},
+        )

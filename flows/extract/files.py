@@ -1,0 +1,490 @@
+"""File sources (telecom, finance) from a landing zone read through fsspec (local path or any fsspec URL).
+
+A batch is taken only with its ``_SUCCESS`` manifest; a damaged delivery (manifest, checksum, row count,
+gzip, over-long line) is refused whole; a batch failing a batch-level DQ gate is held; otherwise its rows
+go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger rows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import logging
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, BinaryIO
+
+import duckdb
+import fsspec
+import pandas as pd
+
+from flows import ledger
+from flows.contracts import FILE_SOURCES, Table, by_file
+from flows.extract.common import Lineage, Parsed, load_rows, transaction
+from flows.ledger import HELD, LOADED, REFUSED, LedgerRow
+from flows.quarantine import delete_delivery
+from flows.settings import Settings
+from flows.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_frame
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "_SUCCESS"
+_BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class BatchRef:
+    source: str
+    batch: str  # YYYY-MM-DD
+    path: str  # fsspec path of the batch folder (without protocol)
+    delivery_id: str
+    kind: str
+    manifest: dict[str, Any]
+    manifest_sha256: str = ""
+
+
+@dataclass
+class BatchResult:
+    source: str
+    batch: str
+    delivery_id: str
+    status: str  # loaded | refused | held
+    message: str
+    ledger: list[LedgerRow] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # earlier delivery ids this one replaced
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(r.rows_loaded for r in self.ledger)
+
+
+class Refused(Exception):
+    """The delivery is damaged: the whole batch is refused."""
+
+
+# ---- discovery ---------------------------------------------------------------------------------
+def pending_batches(con: duckdb.DuckDBPyConnection, settings: Settings, source: str) -> list[BatchRef]:
+    """Complete batches (with _SUCCESS) of ``source`` not yet recorded in audit.batches, in batch order."""
+    ledger.ensure_schema(con)
+    fs, root = fsspec.core.url_to_fs(settings.landing)
+    base = f"{root.rstrip('/')}/{source}"
+    if not fs.exists(base):
+        return []
+    done = ledger.recorded_deliveries(con, source)
+    refs = []
+    for entry in sorted(fs.ls(base, detail=False)):
+        name = entry.rstrip("/").rsplit("/", 1)[-1]
+        match = _BATCH_DIR.match(name)
+        manifest_path = f"{entry.rstrip('/')}/{MANIFEST}"
+        if not match or not fs.exists(manifest_path):
+            continue  # not a batch folder, or still being written
+        ref = _read_manifest(fs, entry.rstrip("/"), source, match.group(1))
+        if (ref.batch, ref.delivery_id) not in done:
+            refs.append(ref)
+    return refs
+
+
+def _read_manifest(fs: Any, path: str, source: str, batch: str) -> BatchRef:
+    raw = fs.cat_file(f"{path}/{MANIFEST}")
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError):
+        manifest = {}
+    delivery = manifest.get("delivery_id") or f"unreadable-manifest-{digest[:12]}"
+    return BatchRef(source, batch, path, str(delivery), str(manifest.get("kind", "")), manifest, digest)
+
+
+# ---- loading -----------------------------------------------------------------------------------
+def load_file_batch(
+    con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchRef, run_id: str, context: DQContext | None = None
+) -> BatchResult:
+    """Verify, parse, validate and load one batch; refused/held batches insert nothing into raw."""
+    ledger.ensure_schema(con, FILE_SOURCES.get(batch.source, ()))
+    fs, _ = fsspec.core.url_to_fs(settings.landing)
+    try:
+        _check_manifest(fs, batch)
+        parsed = [_parse_file(fs, batch, name, settings.max_line_bytes) for name in sorted(batch.manifest["files"])]
+    except Refused as exc:
+        return _refuse(con, fs, batch, run_id, str(exc), settings)
+    ctx = context or open_context(settings)
+    outcomes = [_validate(con, settings, batch, p, run_id, ctx) for p in parsed]
+    problems = [f"{p.file}: {f}" for p, o in zip(parsed, outcomes, strict=True) for f in _batch_failures(p, o)]
+    if problems:
+        return _hold(con, batch, parsed, outcomes, run_id, "; ".join(problems))
+    return _commit(con, batch, parsed, outcomes, run_id)
+
+
+def _rel(batch: BatchRef, name: str) -> str:
+    return f"{batch.source}/batch={batch.batch}/{name}"
+
+
+# -- manifest and bytes ------------------------------------------------------------------------------
+def _check_manifest(fs: Any, batch: BatchRef) -> None:
+    m, where = batch.manifest, f"{batch.source}/batch={batch.batch}/{MANIFEST}"
+    if not m:
+        raise Refused(f"{where}: not a JSON manifest")
+    missing = [k for k in ("batch", "source", "delivery_id", "kind", "files") if k not in m]
+    if missing:
+        raise Refused(f"{where}: missing keys {missing}")
+    if m["batch"] != batch.batch or m["source"] != batch.source or m["kind"] not in ("initial", "delta"):
+        raise Refused(f"{where}: batch/source/kind ({m['batch']}, {m['source']}, {m['kind']}) disagree with the folder")
+    present = {p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(batch.path, detail=False)} - {MANIFEST}
+    listed = set(m["files"])
+    problems = [f"{_rel(batch, f)}: file not listed in {MANIFEST}" for f in sorted(present - listed)]
+    problems += [f"{_rel(batch, f)}: listed in {MANIFEST} but missing" for f in sorted(listed - present)]
+    problems += [
+        f"{_rel(batch, f)}: not a file of the {batch.source} contract"
+        for f in sorted(listed)
+        if by_file(batch.source, f) is None
+    ]
+    for name in sorted(listed & present):
+        expected = str(m["files"][name].get("sha256", ""))
+        actual = _sha256(fs, f"{batch.path}/{name}")
+        if actual != expected:
+            problems.append(f"{_rel(batch, name)}: sha256 {actual[:12]}… disagrees with {MANIFEST} ({expected[:12]}…)")
+    if problems:
+        raise Refused("; ".join(problems))
+
+
+def _sha256(fs: Any, path: str) -> str:
+    h = hashlib.sha256()
+    with fs.open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Stream:
+    """The decompressed bytes of a stored file, opened for reading (gzip by extension)."""
+
+    def __init__(self, fs: Any, path: str) -> None:
+        self._raw = fs.open(path, "rb")
+        self.reader: BinaryIO = (
+            io.BufferedReader(gzip.GzipFile(fileobj=self._raw), _CHUNK)  # type: ignore[arg-type]
+            if path.endswith(".gz")
+            else self._raw
+        )
+
+    def __enter__(self) -> BinaryIO:
+        return self.reader
+
+    def __exit__(self, *exc: object) -> None:
+        self.reader.close()
+        self._raw.close()
+
+
+def _scan_lines(fs: Any, path: str, rel: str, max_line: int) -> int:
+    """Count lines as the contract does, in bounded memory; refuse gzip damage and over-long lines."""
+    chunk_size = max(1, min(_CHUNK, max_line))  # a whole line inside one chunk is shorter than max_line
+    lines, current, last_nonempty = 0, 0, False
+    try:
+        with _Stream(fs, path) as stream:
+            while chunk := stream.read(chunk_size):
+                first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
+                if first < 0:
+                    current += len(chunk)
+                else:
+                    if current + first > max_line:
+                        raise Refused(f"{rel}: line {lines + 1} is longer than max_line_bytes ({max_line} bytes)")
+                    lines += chunk.count(b"\n")
+                    current = len(chunk) - last - 1
+                if current > max_line:
+                    raise Refused(f"{rel}: line {lines + 1} is longer than max_line_bytes ({max_line} bytes)")
+                last_nonempty = current > 0
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise Refused(f"{rel}: gzip stream is damaged after {lines} lines ({exc})") from exc
+    return lines + (1 if last_nonempty else 0)
+
+
+def _lines(fs: Any, path: str, max_line: int) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line without its CRLF/LF); lines were checked against max_line by the scan."""
+    with _Stream(fs, path) as stream:
+        lineno = 0
+        while line := stream.readline(max_line + 2):
+            lineno += 1
+            if line.endswith(b"\n"):
+                line = line[:-1]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            yield lineno, line
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+def _parse_file(fs: Any, batch: BatchRef, name: str, max_line: int) -> Parsed:
+    t = by_file(batch.source, name)
+    assert t is not None
+    path, rel = f"{batch.path}/{name}", _rel(batch, name)
+    lines = _scan_lines(fs, path, rel, max_line)
+    is_csv = batch.source == "telecom"
+    rows_read = max(lines - 1, 0) if is_csv else lines
+    expected = batch.manifest["files"][name].get("rows")
+    if rows_read != expected:
+        raise Refused(f"{rel}: {rows_read} data rows, {MANIFEST} says {expected}")
+    if is_csv and lines == 0:
+        raise Refused(f"{rel}: empty file, but the contract requires the header line even with no rows")
+    parsed = _parse_csv(fs, path, rel, t, max_line) if is_csv else _parse_jsonl(fs, path, rel, t, max_line)
+    parsed.rows_read = rows_read
+    return parsed
+
+
+def _parse_csv(fs: Any, path: str, rel: str, t: Table, max_line: int) -> Parsed:
+    parsed = Parsed(table=t, file=rel)
+    header: list[str] = []
+    rows: list[list[Any]] = []
+    for lineno, raw in _lines(fs, path, max_line):
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            if lineno == 1:
+                raise Refused(f"{rel}: line 1 (header) is not GB18030 at byte {exc.start}") from exc
+            parsed.parse_errors.append(
+                (lineno, f"line {lineno}: not GB18030 at byte {exc.start}", raw.decode("gb18030", "replace"))
+            )
+            continue
+        fields = text.split("|")
+        if lineno == 1:
+            header = fields
+            parsed.record_columns = header
+            parsed.drift = _header_drift(header, t)
+            continue
+        if len(fields) != len(header):
+            parsed.parse_errors.append(
+                (lineno, f"line {lineno}: {len(fields)} fields, the header has {len(header)}", text)
+            )
+            continue
+        rows.append([f or None for f in fields] + [lineno])
+    columns = _unique(header)
+    parsed.frame = pd.DataFrame(rows, columns=[*columns, "_line"]).astype({"_line": "int64"})
+    return parsed
+
+
+def _header_drift(header: list[str], t: Table) -> str | None:
+    missing = [c for c in t.columns if c not in header]
+    extra = [c for c in header if c not in t.columns]
+    if missing:
+        return f"header lacks contract columns {missing}" + (f" (has {extra})" if extra else "")
+    return None
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}__{seen[n]}")
+    return out
+
+
+def _parse_jsonl(fs: Any, path: str, rel: str, t: Table, max_line: int) -> Parsed:
+    parsed = Parsed(table=t, file=rel)
+    rows: list[list[Any]] = []
+    for lineno, raw in _lines(fs, path, max_line):
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            parsed.parse_errors.append(
+                (lineno, f"line {lineno}: not UTF-8 at byte {exc.start}", raw.decode("utf-8", "replace"))
+            )
+            continue
+        except ValueError as exc:
+            reason = getattr(exc, "msg", str(exc))
+            parsed.parse_errors.append(
+                (lineno, f"line {lineno}: not JSON ({reason}; truncated?)", raw.decode("utf-8", "replace"))
+            )
+            continue
+        if not isinstance(obj, dict):
+            parsed.parse_errors.append((lineno, f"line {lineno}: not a JSON object", raw.decode("utf-8")))
+            continue
+        rows.append([_as_text(obj.get(c)) for c in t.columns] + [lineno])  # extra keys ignored
+    parsed.frame = pd.DataFrame(rows, columns=[*t.columns, "_line"]).astype({"_line": "int64"})
+    return parsed
+
+
+def _as_text(value: Any) -> str | None:
+    """JSON value as raw text: strings as they are, other scalars as JSON; empty string = null."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# -- validation ----------------------------------------------------------------------------------
+def _validate(
+    con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchRef, p: Parsed, run_id: str, ctx: DQContext
+) -> ValidationOutcome:
+    min_rows = ledger.recent_row_floor(con, batch.source, p.table.name) if batch.kind == "delta" else 0
+    latest = None
+    if p.table.kind == "event":
+        latest = f"{date.fromisoformat(batch.batch) + timedelta(days=1)} 00:00:00"
+    assert p.frame is not None
+    return validate_frame(
+        p.frame,
+        p.table,
+        settings,
+        batch_label=batch.batch,
+        run_id=run_id,
+        context=ctx,
+        min_rows=min_rows,
+        latest_event_time=latest,
+    )
+
+
+def _batch_failures(p: Parsed, o: ValidationOutcome) -> list[str]:
+    out = [f"schema drift: {p.drift}"] if p.drift else []
+    out += [f for f in o.batch_failures if not (p.drift and f.startswith("schema drift"))]
+    unusable = unusable_rate_failure(p.rows_read, len(p.parse_errors) + len(o.row_failures))
+    return out + ([unusable] if unusable else [])
+
+
+# -- outcomes ------------------------------------------------------------------------------------
+def _whole_file_rows(
+    batch: BatchRef, status: str, message: str, run_id: str, counts: dict[str, int]
+) -> list[LedgerRow]:
+    at = ledger.now()
+    rows = []
+    for name in sorted(batch.manifest.get("files") or {}):
+        t = by_file(batch.source, name)
+        n = counts.get(name, 0)
+        rows.append(
+            LedgerRow(
+                run_id,
+                batch.source,
+                t.name if t else name,
+                batch.batch,
+                batch.delivery_id,
+                _rel(batch, name),
+                n,
+                0,
+                n,
+                0,
+                status,
+                message,
+                at,
+            )
+        )
+    return rows
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, run_id: str, message: str, settings: Settings
+) -> BatchResult:
+    log.warning("refused %s batch %s (delivery %s): %s", batch.source, batch.batch, batch.delivery_id, message)
+    counts = {
+        name: _count_quietly(fs, batch, name, settings.max_line_bytes) for name in (batch.manifest.get("files") or {})
+    }
+    rows = _whole_file_rows(batch, REFUSED, message, run_id, counts)
+    with transaction(con):
+        ledger.write_ledger(con, rows)
+        ledger.record_batch(
+            con,
+            source=batch.source,
+            batch=batch.batch,
+            delivery_id=batch.delivery_id,
+            kind=batch.kind,
+            status=REFUSED,
+            message=message,
+            manifest_sha256=batch.manifest_sha256,
+            run_id=run_id,
+        )
+    return BatchResult(batch.source, batch.batch, batch.delivery_id, REFUSED, message, rows)
+
+
+def _count_quietly(fs: Any, batch: BatchRef, name: str, max_line: int) -> int:
+    """Rows a file of a refused batch holds (0 when it is missing or unreadable)."""
+    try:
+        lines = _scan_lines(fs, f"{batch.path}/{name}", name, max_line)
+    except (Refused, FileNotFoundError, OSError):
+        return 0
+    return max(lines - 1, 0) if batch.source == "telecom" else lines
+
+
+def _hold(
+    con: duckdb.DuckDBPyConnection,
+    batch: BatchRef,
+    parsed: list[Parsed],
+    outcomes: list[ValidationOutcome],
+    run_id: str,
+    message: str,
+) -> BatchResult:
+    log.warning("ALERT held %s batch %s (delivery %s): %s", batch.source, batch.batch, batch.delivery_id, message)
+    counts = {p.file.rsplit("/", 1)[-1]: p.rows_read for p in parsed}
+    rows = _whole_file_rows(batch, HELD, message, run_id, counts)
+    with transaction(con):
+        for o in outcomes:
+            ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
+        ledger.write_ledger(con, rows)
+        ledger.record_batch(
+            con,
+            source=batch.source,
+            batch=batch.batch,
+            delivery_id=batch.delivery_id,
+            kind=batch.kind,
+            status=HELD,
+            message=message,
+            manifest_sha256=batch.manifest_sha256,
+            run_id=run_id,
+        )
+    return BatchResult(batch.source, batch.batch, batch.delivery_id, HELD, message, rows)
+
+
+def _commit(
+    con: duckdb.DuckDBPyConnection,
+    batch: BatchRef,
+    parsed: list[Parsed],
+    outcomes: list[ValidationOutcome],
+    run_id: str,
+) -> BatchResult:
+    at = ledger.now()
+    rows: list[LedgerRow] = []
+    with transaction(con):
+        earlier = ledger.loaded_deliveries(con, batch.source, batch.batch, batch.delivery_id)
+        for old in earlier:
+            _delete_delivery(con, batch, old)
+        for p, o in zip(parsed, outcomes, strict=True):
+            lineage = Lineage(batch.source, batch.batch, batch.delivery_id, p.file, at)
+            rows.append(load_rows(con, p, o, lineage, run_id))
+            ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
+        ledger.write_ledger(con, rows)
+        message = f"{len(rows)} files" + (f"; replaced delivery {', '.join(earlier)}" if earlier else "")
+        ledger.record_batch(
+            con,
+            source=batch.source,
+            batch=batch.batch,
+            delivery_id=batch.delivery_id,
+            kind=batch.kind,
+            status=LOADED,
+            message=message,
+            manifest_sha256=batch.manifest_sha256,
+            run_id=run_id,
+        )
+        problems = ledger.check_invariants(con, [p.table for p in parsed], batch=batch.batch)
+        if problems:
+            raise AssertionError("; ".join(problems))
+    log.info(
+        "loaded %s batch %s: %s",
+        batch.source,
+        batch.batch,
+        ", ".join(f"{r.table_name} {r.rows_loaded}/{r.rows_read}" for r in rows),
+    )
+    return BatchResult(batch.source, batch.batch, batch.delivery_id, LOADED, message, rows, earlier)
+
+
+def _delete_delivery(con: duckdb.DuckDBPyConnection, batch: BatchRef, old: str) -> None:
+    for t in FILE_SOURCES[batch.source]:
+        con.execute(
+            f"delete from {t.qualified} where _source = ? and _batch = ? and _delivery_id = ?",
+            [batch.source, batch.batch, old],
+        )
+    delete_delivery(con, batch.source, batch.batch, old)
+    ledger.mark_replaced(con, batch.source, batch.batch, old, by=batch.delivery_id)
+    log.info(
+        "re-delivery of %s batch %s: delivery %s replaced by %s", batch.source, batch.batch, old, batch.delivery_id
+    )

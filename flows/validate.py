@@ -1,0 +1,315 @@
+"""Run a contract table's GX suite over a frame and route the outcome: quarantine, flags, batch verdict.
+
+The suites live in ``expectations/`` (one per contract table); each expectation declares its severity in
+``meta`` (see expectations/rules.py). ``validate_frame`` runs the suite on pandas with result_format
+COMPLETE and ``unexpected_index_column_names=["_line"]`` *in memory* to find the failing lines, then
+stores a sanitised copy (counts only, no values) in the GX context for Data Docs.
+
+Swapping the engine: everything GX-specific is in ``_run_suite``/``_read_results``; the outcome
+(``ValidationOutcome``) is engine-neutral, so an SQL pushdown can later produce the same object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+from great_expectations.validator.v1_validator import Validator
+
+from expectations import all_suites
+from expectations.rules import BATCH, FLAG, INFO, LINE_COLUMN, ROW
+from flows.contracts import Table
+from flows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATASOURCE = "fraudbrain_frames"
+# A rate bound (identifier flags, unusable rows) is judged only on at least this many values: on a
+# handful of rows one mistyped ID would be "5%".
+MIN_ELEMENTS_FOR_RATE = 100
+# Share of a file's rows that may be unusable (parse errors + row-level failures) before the batch is held.
+MAX_UNUSABLE_ROW_RATE = 0.05
+FAR_FUTURE = "9999-12-31 23:59:59"
+# Result keys that carry counts only; everything else (unexpected values, index lists, queries) is dropped
+# before a result is stored for Data Docs.
+_SAFE_RESULT_KEYS = frozenset(
+    {
+        "element_count",
+        "unexpected_count",
+        "unexpected_percent",
+        "unexpected_percent_total",
+        "unexpected_percent_nonmissing",
+        "missing_count",
+        "missing_percent",
+    }
+)
+_TABLE_SAFE_KEYS = frozenset({"observed_value", "details"})  # row counts and column names
+
+
+@dataclass(frozen=True)
+class ExpectationStat:
+    expectation: str  # e.g. expect_column_values_to_not_be_null(call_id)
+    column: str | None
+    severity: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    reason: str
+
+
+@dataclass
+class ValidationOutcome:
+    suite: str
+    table: Table
+    batch_label: str
+    run_id: str
+    rows: int
+    row_failures: dict[int, list[str]] = field(default_factory=dict)  # _line -> failed expectation names
+    stats: list[ExpectationStat] = field(default_factory=list)
+    batch_failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.batch_failures
+
+    def flag_rates(self) -> dict[str, float]:
+        """Malformed-identifier rate per flag expectation (0..1 of the non-null values)."""
+        return {s.expectation: (s.unexpected_percent or 0.0) / 100 for s in self.stats if s.severity == FLAG}
+
+    def dq_rows(self, delivery_id: str) -> list[tuple]:
+        """Rows for audit.dq_results: counts, never values."""
+        t, now = self.table, dt.datetime.now().replace(microsecond=0)
+        return [
+            (
+                self.run_id,
+                self.suite,
+                t.source,
+                t.name,
+                self.batch_label,
+                delivery_id,
+                s.expectation,
+                s.column,
+                s.severity,
+                s.success,
+                s.element_count,
+                s.unexpected_count,
+                s.unexpected_percent,
+                now,
+            )
+            for s in self.stats
+        ]
+
+
+class DQContext:
+    """The GX file context of a run (in ``settings.gx_dir``) with its suites and frame assets, made once."""
+
+    def __init__(self, settings: Settings) -> None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.gx = gx.get_context(mode="file", project_root_dir=settings.work_dir)
+        assert Path(self.gx.root_directory).resolve() == settings.gx_dir.resolve(), self.gx.root_directory
+        self.gx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.suites = all_suites(settings.max_malformed_id_rate)
+        for suite in self.suites.values():
+            self.gx.suites.add_or_update(suite)
+        self.suites = {name: self.gx.suites.get(name) for name in self.suites}
+        self._datasource = self.gx.data_sources.add_or_update_pandas(DATASOURCE)
+        self._batch_defs: dict[str, Any] = {}
+
+    def batch_definition(self, suite_name: str) -> Any:
+        if suite_name not in self._batch_defs:
+            names = {a.name for a in self._datasource.assets}
+            asset = (
+                self._datasource.get_asset(suite_name)
+                if suite_name in names
+                else self._datasource.add_dataframe_asset(suite_name)
+            )
+            existing = {b.name for b in asset.batch_definitions}
+            self._batch_defs[suite_name] = (
+                asset.get_batch_definition("whole")
+                if "whole" in existing
+                else asset.add_batch_definition_whole_dataframe("whole")
+            )
+        return self._batch_defs[suite_name]
+
+
+_CONTEXTS: dict[Path, DQContext] = {}
+
+
+def open_context(settings: Settings) -> DQContext:
+    """The run's DQ context (cached per GX folder): create once per run and pass it to validate_frame."""
+    key = settings.gx_dir.resolve()
+    if key not in _CONTEXTS or _CONTEXTS[key].settings.max_malformed_id_rate != settings.max_malformed_id_rate:
+        _CONTEXTS[key] = DQContext(settings)
+    return _CONTEXTS[key]
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    table: Table,
+    settings: Settings,
+    *,
+    batch_label: str,
+    run_id: str,
+    context: DQContext | None = None,
+    min_rows: int = 0,
+    latest_event_time: str | None = None,
+) -> ValidationOutcome:
+    """Validate one table's rows (contract columns as text + ``_line``) against the table's suite."""
+    ctx = context or open_context(settings)
+    suite = ctx.suites[table.raw_table]
+    params = {"min_rows": min_rows, "latest_event_time": latest_event_time or FAR_FUTURE}
+    result, batch_id = _run_suite(ctx, suite, df, params)
+    outcome = _read_results(result, table, suite.name, batch_label, run_id, len(df))
+    _store_sanitised(ctx, result, suite.name, batch_id, batch_label, run_id)
+    if outcome.batch_failures:
+        log.warning("DQ gate failed for %s batch %s: %s", suite.name, batch_label, "; ".join(outcome.batch_failures))
+    return outcome
+
+
+def unusable_rate_failure(rows_read: int, rows_unusable: int) -> str | None:
+    """Batch-level verdict on the share of unusable rows of a file (parse errors + row failures)."""
+    if rows_read >= MIN_ELEMENTS_FOR_RATE and rows_unusable / rows_read > MAX_UNUSABLE_ROW_RATE:
+        return (
+            f"{rows_unusable} of {rows_read} rows unusable ({rows_unusable / rows_read:.1%}), "
+            f"beyond the {MAX_UNUSABLE_ROW_RATE:.0%} bound"
+        )
+    return None
+
+
+# ---- GX specifics ------------------------------------------------------------------------------
+def _run_suite(
+    ctx: DQContext, suite: gx.ExpectationSuite, df: pd.DataFrame, params: dict[str, Any]
+) -> tuple[ExpectationSuiteValidationResult, str]:
+    # The v1 Validator is what ValidationDefinition.run uses; calling it directly keeps the COMPLETE result
+    # (with clear values) in memory: ValidationDefinition.run would also persist it to the results store.
+    validator = Validator(
+        batch_definition=ctx.batch_definition(suite.name),
+        batch_parameters={"dataframe": df},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE_COLUMN]},
+    )
+    result = validator.validate_expectation_suite(suite, params)
+    return result, str(validator.active_batch_id)
+
+
+def _expectation_name(cfg: Any) -> tuple[str, str | None]:
+    kwargs = cfg.kwargs
+    column = kwargs.get("column") or (",".join(kwargs["column_list"]) if kwargs.get("column_list") else None)
+    return (f"{cfg.type}({column})" if column else cfg.type), column
+
+
+def _read_results(
+    result: ExpectationSuiteValidationResult,
+    table: Table,
+    suite: str,
+    batch_label: str,
+    run_id: str,
+    rows: int,
+) -> ValidationOutcome:
+    out = ValidationOutcome(suite=suite, table=table, batch_label=batch_label, run_id=run_id, rows=rows)
+    for r in result.results:
+        cfg = r.expectation_config
+        name, column = _expectation_name(cfg)
+        meta = cfg.meta or {}
+        severity, reason = meta.get("severity", INFO), meta.get("reason", name)
+        res = r.result or {}
+        raised = bool((r.exception_info or {}).get("raised_exception"))
+        out.stats.append(
+            ExpectationStat(
+                name,
+                column,
+                severity,
+                bool(r.success),
+                res.get("element_count"),
+                res.get("unexpected_count"),
+                res.get("unexpected_percent"),
+                reason,
+            )
+        )
+        if r.success:
+            continue
+        if severity == ROW and not raised:
+            for idx in res.get("unexpected_index_list") or []:
+                out.row_failures.setdefault(int(idx[LINE_COLUMN]), []).append(name)
+        elif severity == BATCH:
+            out.batch_failures.append(f"{reason} ({_describe(res)})")
+        elif (
+            severity == FLAG
+            and (res.get("element_count") or 0) - (res.get("missing_count") or 0) >= MIN_ELEMENTS_FOR_RATE
+        ):
+            out.batch_failures.append(f"{reason}: rate {(res.get('unexpected_percent') or 0):.2f}% beyond the bound")
+        if raised and severity in (ROW, FLAG) and column in table.columns:
+            out.batch_failures.append(f"{name} could not run: {_exception_head(r.exception_info)}")
+    return out
+
+
+def _describe(res: dict[str, Any]) -> str:
+    details = res.get("details", {}).get("mismatched") if isinstance(res.get("details"), dict) else None
+    if details:
+        return ", ".join(f"{k}: {v}" for k, v in details.items())
+    return f"observed {res.get('observed_value')}"
+
+
+def _exception_head(info: dict[str, Any] | None) -> str:
+    return str((info or {}).get("exception_message") or "")[:200]
+
+
+def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:
+    """A copy with every value-bearing field removed: counts, column names and row counts only."""
+    clean = ExpectationSuiteValidationResult(**{**result.to_json_dict(), "results": []})
+    clean.results = []
+    for r in result.results:
+        d = r.to_json_dict()
+        table_level = r.expectation_config.type.startswith("expect_table_")
+        keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
+        d["result"] = {k: v for k, v in (d.get("result") or {}).items() if k in keep}
+        info = d.get("exception_info") or {}
+        d["exception_info"] = {
+            "raised_exception": bool(info.get("raised_exception")),
+            "exception_message": None,
+            "exception_traceback": None,
+        }
+        clean.results.append(type(r)(**{**d, "expectation_config": r.expectation_config}))
+    return clean
+
+
+def _store_sanitised(
+    ctx: DQContext,
+    result: ExpectationSuiteValidationResult,
+    suite: str,
+    batch_id: str,
+    batch_label: str,
+    run_id: str,
+) -> None:
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
+        run_id=RunIdentifier(
+            run_name=re.sub(r"[^\w.-]", "_", f"{run_id}__{batch_label}"), run_time=dt.datetime.now(dt.UTC)
+        ),
+        batch_identifier=batch_id,
+    )
+    ctx.gx.validation_results_store.store_validation_results(_sanitise(result), key)
+
+
+def build_data_docs(settings: Settings, context: DQContext | None = None) -> Path:
+    """Build GX Data Docs from the stored (sanitised) results; return the local site's index.html."""
+    ctx = context or open_context(settings)
+    ctx.gx.build_data_docs()
+    index = settings.gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if not index.exists():
+        raise FileNotFoundError(f"GX did not build Data Docs at {index}")
+    return index
