@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from flows import pii
+from flows.dbt_plugin import register_token_functions
 from flows.settings import Settings, key_fingerprint
 
 VAULT_DDL = (
@@ -73,7 +74,7 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     path = vault_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"enable_progress_bar": False})
     if new:
         os.chmod(path, 0o600)
     for ddl in VAULT_DDL:
@@ -81,31 +82,45 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _token_pairs(con: duckdb.DuckDBPyConnection, pii_key: str) -> list[tuple[str, str, str]]:
-    """(relation, token column, canonical column) for every tokenised identifier in the staging layer.
-
-    A `*_token` column is paired with the `*_canonical` column of the same relation whose values it is the
-    HMAC of (checked on a sample of rows), whatever the two are called.
-    """
+def _staging_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     cols = con.execute(
         "select table_name, column_name from duckdb_columns() where database_name = 'work' and schema_name = 'staging'"
     ).fetchall()
     by_table: dict[str, list[str]] = {}
     for t, c in cols:
         by_table.setdefault(t, []).append(c)
-    pairs = []
-    for t, names in sorted(by_table.items()):
-        rel = f'work.staging."{t}"'
+    return by_table
+
+
+def _stage_identifiers(con: duckdb.DuckDBPyConnection, pii_key: str) -> int:
+    """Collect every (token, canonical, column) of the staging layer into `scratch.found`.
+
+    Each staging view is read once (into `scratch.view_rows`, its token and canonical columns). A `*_token`
+    column is paired with the `*_canonical` column of the same view whose values it is the HMAC of (checked
+    on a sample of rows), whatever the two are called.
+    """
+    con.execute("attach if not exists ':memory:' as scratch")
+    con.execute("create or replace table scratch.found (token varchar, canonical varchar, col varchar)")
+    for t, names in sorted(_staging_columns(con).items()):
+        tokens = [c for c in names if c.endswith("_token")]
         canonicals = [c for c in names if c.endswith("_canonical")]
-        for tc in (c for c in names if c.endswith("_token")):
+        if not tokens or not canonicals:
+            continue
+        wanted = ", ".join(f'"{c}"' for c in tokens + canonicals)
+        con.execute(f'create or replace table scratch.view_rows as select distinct {wanted} from work.staging."{t}"')
+        for tc in tokens:
             for cc in canonicals:
-                sample = con.execute(
-                    f'select "{tc}", "{cc}" from {rel} where "{tc}" is not null and "{cc}" is not null limit 20'
-                ).fetchall()
+                both = f'"{tc}" is not null and "{cc}" is not null'
+                sample = con.execute(f'select "{tc}", "{cc}" from scratch.view_rows where {both} limit 20').fetchall()
                 if sample and all(_kind_for(tc, tok, can, pii_key) for tok, can in sample):
-                    pairs.append((rel, f'"{tc}"', f'"{cc}"'))
+                    con.execute(
+                        f'insert into scratch.found select distinct "{tc}", "{cc}", ? '
+                        f"from scratch.view_rows where {both}",
+                        [tc],
+                    )
                     break
-    return pairs
+        con.execute("drop table scratch.view_rows")
+    return con.execute("select count(*) from scratch.found").fetchone()[0]
 
 
 def _kind_for(column: str, token: str, canonical: str, pii_key: str) -> str | None:
@@ -125,17 +140,12 @@ def sync(settings: Settings, *, batch_size: int = 50_000) -> int:
     added = 0
     try:
         con.execute(f"attach '{settings.work_db}' as work (read_only)")
-        pairs = _token_pairs(con, pii_key)
-        if not pairs:
+        register_token_functions(con, pii_key)  # staging views call pii_token()
+        if not _stage_identifiers(con, pii_key):
             return 0
-        union = " union ".join(
-            f"select {tc} as token, {cc} as canonical, '{tc.strip(chr(34))}' as col from {rel} "
-            f"where {tc} is not null and {cc} is not null"
-            for rel, tc, cc in pairs
-        )
         cur = con.cursor()  # a cursor of its own: the inserts below must not reset the rows being read
         cur.execute(
-            f"select token, any_value(canonical), any_value(col) from ({union}) n "
+            "select token, any_value(canonical), any_value(col) from scratch.found "
             "where token not in (select token from entries) group by token order by token"
         )
         now = datetime.now().replace(microsecond=0)
