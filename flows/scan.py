@@ -25,9 +25,7 @@ _E = r"(?![0-9A-Za-z０-９])"
 _D = "[0-9０-９]"
 _REGION = "[1-8１-８]" + _D + "{5}"
 _MMDD = "[01０１]" + _D + "[0-3０-３]" + _D
-ID18 = re.compile(
-    _B + _REGION + "(?:18|19|20|１８|１９|２０)" + _D + "{2}" + _MMDD + _D + "{3}[0-9０-９XxＸｘ]" + _E
-)
+ID18 = re.compile(_B + _REGION + "(?:18|19|20|１８|１９|２０)" + _D + "{2}" + _MMDD + _D + "{3}[0-9０-９XxＸｘ]" + _E)
 ID15 = re.compile(_B + _REGION + _D + "{2}" + _MMDD + _D + "{3}" + _E)
 PHONE = re.compile(_B + rf"(?:(?:\+|＋|00)?86[ -]?)?[1１][3-9３-９]{_D}(?:[ -]?{_D}){{8}}" + _E)
 CARD = re.compile(_B + rf"{_D}(?:[ -]?{_D}){{15,18}}" + _E)
@@ -69,7 +67,25 @@ def _masked(text: str) -> str:
     return text[:3] + "*" * max(len(text) - 5, 1) + text[-2:] if len(text) > 5 else "*" * len(text)
 
 
-def find_in_text(text: str, names: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
+@dataclass(frozen=True)
+class Names:
+    """People's names to look for, and public phrases (police units, places) that are not people.
+
+    Public phrases are removed from a text before names are looked for, so that a person called 白云 is not
+    found inside 白云鄂博矿区.
+    """
+
+    people: frozenset[str] = frozenset()
+    public: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.people)
+
+
+NO_NAMES = Names()
+
+
+def find_in_text(text: str, names: Names = NO_NAMES) -> Iterator[tuple[str, str]]:
     """(kind, masked sample) for every clear identifier in ``text``."""
     for m in ID18.finditer(text):
         yield "id", _masked(m.group())
@@ -82,12 +98,14 @@ def find_in_text(text: str, names: frozenset[str] = frozenset()) -> Iterator[tup
         if 16 <= len(digits) <= 19 and luhn_ok(digits) and not ID18.fullmatch(m.group()):
             yield "card", _masked(digits)
     if names:
-        for name in names:
+        for phrase in names.public:
+            text = text.replace(phrase, " ")
+        for name in names.people:
             if name in text:
                 yield "name", name[0] + "*"
 
 
-def scan_text_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
+def scan_text_file(path: Path, names: Names) -> Iterator[Finding]:
     with open(path, encoding="utf-8", errors="replace") as handle:
         for lineno, line in enumerate(handle, 1):
             for kind, sample in find_in_text(line, names):
@@ -95,7 +113,7 @@ def scan_text_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
 
 
 def _scan_relations(
-    con: duckdb.DuckDBPyConnection, label: str, relations: Iterable[tuple[str, str]], names: frozenset[str]
+    con: duckdb.DuckDBPyConnection, label: str, relations: Iterable[tuple[str, str]], names: Names
 ) -> Iterator[Finding]:
     for rel, display in relations:
         cols = con.execute(f"describe select * from {rel}").fetchall()
@@ -115,7 +133,7 @@ def _scan_relations(
                     yield Finding(label, f"{display}.{col}", kind, sample)
 
 
-def scan_duckdb_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
+def scan_duckdb_file(path: Path, names: Names) -> Iterator[Finding]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute(
@@ -128,7 +146,7 @@ def scan_duckdb_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
         con.close()
 
 
-def scan_parquet_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
+def scan_parquet_file(path: Path, names: Names) -> Iterator[Finding]:
     con = duckdb.connect()
     try:
         quoted = "'" + str(path).replace("'", "''") + "'"
@@ -137,7 +155,7 @@ def scan_parquet_file(path: Path, names: frozenset[str]) -> Iterator[Finding]:
         con.close()
 
 
-def scan_path(path: Path, names: frozenset[str] = frozenset()) -> Iterator[Finding]:
+def scan_path(path: Path, names: Names = NO_NAMES) -> Iterator[Finding]:
     """Scan a file, or every file below a folder."""
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:
@@ -156,20 +174,23 @@ def _is_duckdb(path: Path) -> bool:
     return head[8:12] == b"DUCK"
 
 
-def load_names(source: str | None) -> frozenset[str]:
-    """Names to look for: a text file with one name a line, or a police database URL (its residents)."""
+def load_names(source: str | None) -> Names:
+    """Names to look for: a text file with one name a line, or a police database URL (its residents,
+    with its units' names as public phrases)."""
     if not source:
-        return frozenset()
+        return NO_NAMES
     if "://" in source:
         from sqlalchemy import create_engine, text
 
         engine = create_engine(source)
         try:
             with engine.connect() as conn:
-                rows = conn.execute(text("select distinct name from residents where name is not null"))
-                return frozenset(r[0] for r in rows if len(r[0]) >= 2)
+                people = {
+                    r[0] for r in conn.execute(text("select distinct name from residents where name is not null"))
+                }
+                public = {r[0] for r in conn.execute(text("select distinct name from units where name is not null"))}
         finally:
             engine.dispose()
-    return frozenset(
-        n.strip() for n in Path(source).read_text(encoding="utf-8").splitlines() if len(n.strip()) >= 2
-    )
+        return Names(frozenset(n for n in people if len(n) >= 2), tuple(sorted(public, key=len, reverse=True)))
+    lines = Path(source).read_text(encoding="utf-8").splitlines()
+    return Names(frozenset(n.strip() for n in lines if len(n.strip()) >= 2))

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from flows.identifiers import id_check_char, luhn_ok
-from flows.scan import scan_path
+from flows.scan import Names, scan_path
 
 
 def _valid_id(prefix17: str = "42092219850312457") -> str:
@@ -26,6 +26,7 @@ def _valid_card(prefix: str = "622202123456789012") -> str:
 
 ID, PHONE, CARD, NAME = _valid_id(), "13912345678", _valid_card(), "欧阳明华"
 TOKEN = hmac.new(b"k", b"id:" + ID.encode(), hashlib.sha256).hexdigest()[:32]
+SIMULATED_NAMES = Names(frozenset({NAME}))
 CLEAN_VALUES = [
     TOKEN,
     "420922********457X",
@@ -36,8 +37,8 @@ CLEAN_VALUES = [
 ]
 
 
-def _kinds(path: Path, names=frozenset({NAME})) -> set[str]:
-    return {f.kind for f in scan_path(path, names)}
+def _kinds(path: Path) -> set[str]:
+    return {f.kind for f in scan_path(path, SIMULATED_NAMES)}
 
 
 def _duckdb_with(path: Path, values: list[str]) -> Path:
@@ -71,9 +72,9 @@ def test_scanner_is_quiet_on_tokens_and_masked_values(tmp_path):
 
     tokens = [secrets.token_hex(16) for _ in range(5000)]
     path = _duckdb_with(tmp_path / "w.duckdb", [*CLEAN_VALUES, *tokens])
-    assert list(scan_path(path, frozenset({NAME}))) == []
+    assert list(scan_path(path, SIMULATED_NAMES)) == []
     (tmp_path / "page.html").write_text("<td>" + "</td><td>".join(CLEAN_VALUES + tokens) + "</td>")
-    assert list(scan_path(tmp_path / "page.html", frozenset({NAME}))) == []
+    assert list(scan_path(tmp_path / "page.html", SIMULATED_NAMES)) == []
 
 
 def test_scanner_reads_parquet_html_json_csv_and_logs(tmp_path):
@@ -84,7 +85,7 @@ def test_scanner_reads_parquet_html_json_csv_and_logs(tmp_path):
     (tmp_path / "artifact.json").write_text(json.dumps({"phone": PHONE}), encoding="utf-8")
     (tmp_path / "leads.csv").write_text(f"a,b\n1,{NAME}\n", encoding="utf-8")
     (tmp_path / "run.log").write_text(f"loaded row for {PHONE}\n", encoding="utf-8")
-    found = {(Path(f.path).name, f.kind) for f in scan_path(tmp_path, frozenset({NAME}))}
+    found = {(Path(f.path).name, f.kind) for f in scan_path(tmp_path, SIMULATED_NAMES)}
     assert found == {
         ("x.parquet", "card"),
         ("docs.html", "id"),
@@ -108,3 +109,11 @@ def test_findings_never_print_the_clear_value(tmp_path):
     assert "4 findings" in proc.stdout
     for clear in (ID, PHONE, CARD, NAME):
         assert clear not in proc.stdout
+
+
+def test_a_name_inside_a_place_name_is_not_a_leak(tmp_path):
+    path = _duckdb_with(tmp_path / "w.duckdb", ["白云鄂博矿区公安分局", "白*"])
+    names = Names(frozenset({"白云"}), public=("白云鄂博矿区公安分局",))
+    assert list(scan_path(path, names)) == []
+    path2 = _duckdb_with(tmp_path / "w2.duckdb", ["受害人白云报案"])
+    assert {f.kind for f in scan_path(path2, names)} == {"name"}
