@@ -74,7 +74,8 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     path = vault_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
-    con = duckdb.connect(str(path), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(path))
+    con.execute("set enable_progress_bar = false")
     if new:
         os.chmod(path, 0o600)
     for ddl in VAULT_DDL:

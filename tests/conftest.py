@@ -72,6 +72,7 @@ def world_settings(world: dict, **overrides):
         "work_dir": root / "work",
         "warehouse": root / "warehouse" / "fraudbrain.duckdb",
         "pii_key": E2E_KEY,
+        "vault_key": E2E_VAULT_KEY,
     }
     return Settings(**{**values, **overrides})
 
