@@ -11,6 +11,7 @@ import html
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,13 @@ def e(value: Any) -> str:
 def _num(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float | Decimal):
         return f"{value:,.2f}"
-    try:
+    if isinstance(value, int):
         return f"{value:,}"
-    except (TypeError, ValueError):
-        return e(value)
+    return e(value)
 
 
 def table_html(rows: list[dict[str, Any]], columns: Sequence[str] | None = None, limit: int = 50) -> str:
