@@ -74,6 +74,13 @@ def _num(value: Any) -> str:
     return e(value)
 
 
+def _compact(value: float) -> str:
+    for size, suffix in ((1e8, "亿"), (1e4, "万")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{suffix}"
+    return f"{value:g}"
+
+
 def table_html(rows: list[dict[str, Any]], columns: Sequence[str] | None = None, limit: int = 50) -> str:
     if not rows:
         return '<p class="muted">no rows</p>'
@@ -112,7 +119,7 @@ def line_chart(series: dict[str, list[tuple[str, float]]], title: str, width: in
         f'<text x="{pad_l}" y="16" font-size="13" font-weight="600">{e(title)}</text>',
         f'<line x1="{pad_l}" y1="{pad_t + h}" x2="{pad_l + w}" y2="{pad_t + h}" stroke="#999"/>',
         f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{pad_t + h}" stroke="#999"/>',
-        f'<text x="{pad_l - 6}" y="{pad_t + 4}" font-size="10" text-anchor="end">{_num(round(ymax, 2))}</text>',
+        f'<text x="{pad_l - 6}" y="{pad_t + 4}" font-size="10" text-anchor="end">{_compact(ymax)}</text>',
         f'<text x="{pad_l - 6}" y="{pad_t + h}" font-size="10" text-anchor="end">0</text>',
     ]
     for i, x in enumerate(xs):
@@ -207,12 +214,24 @@ def _kpi_section(con: duckdb.DuckDBPyConnection) -> str:
     for r in rows:
         per_region[str(r["region_code"])].append((str(r["month"])[:7], float(r.get("cases") or 0)))
     top = sorted(per_region, key=lambda k: -sum(v for _, v in per_region[k]))[:6]
+    daily = []
+    if _has(con, "marts", "fct_cases"):
+        daily = _q(
+            con,
+            "select cast(reported_at as date) as day, count(*) as cases, sum(loss_amount) as losses "
+            "from marts.fct_cases group by all order by day",
+        )
+    by_day = {
+        "cases": [(str(d["day"])[5:], float(d["cases"])) for d in daily],
+        "losses (10k yuan)": [(str(d["day"])[5:], float(d["losses"] or 0) / 10000) for d in daily],
+    }
+    by_month_cases = {"cases": [(str(m["month"])[:7], float(m["cases"] or 0)) for m in monthly]}
+    by_month_losses = {"losses (yuan)": [(str(m["month"])[:7], float(m["losses"] or 0)) for m in monthly]}
     charts = "".join(
         [
-            line_chart({"cases": [(str(m["month"])[:7], float(m["cases"] or 0)) for m in monthly]}, "Cases per month"),
-            line_chart(
-                {"losses (yuan)": [(str(m["month"])[:7], float(m["losses"] or 0)) for m in monthly]}, "Losses per month"
-            ),
+            line_chart(by_day, "Cases and losses per day (by report date)", width=760) if daily else "",
+            line_chart(by_month_cases, "Cases per month"),
+            line_chart(by_month_losses, "Losses per month"),
             line_chart({k: per_region[k] for k in top}, "Cases per month, largest regions"),
         ]
     )
