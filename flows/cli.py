@@ -87,6 +87,7 @@ def run(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="rebuild every model from scratch")] = False,
+    summary_json: Annotated[Path | None, typer.Option(help="also write the run summary as JSON here")] = None,
 ) -> None:
     """Load new batches and police rows, validate, build the warehouse, publish it."""
     settings = _settings(
@@ -107,6 +108,10 @@ def run(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
     _print_summary(summary)
+    if summary_json:
+        from dataclasses import asdict
+
+        summary_json.write_text(json.dumps(asdict(summary), default=str, indent=2), encoding="utf-8")
 
 
 def _print_summary(summary: Any) -> None:
@@ -119,6 +124,7 @@ def _print_summary(summary: Any) -> None:
     if summary.built:
         table.add_row("dbt", f"{summary.dbt_nodes} nodes built and tested")
         table.add_row("published", f"{len(summary.published)} tables")
+    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in summary.timings.items()))
     console.print(table)
     console.print(f"warehouse:          {summary.warehouse}")
     console.print(f"data-quality report: {summary.data_docs}")

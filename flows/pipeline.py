@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +37,7 @@ class RunSummary:
     data_docs: Path | None = None
     dbt_docs: Path | None = None
     portal: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     log_file: Path | None = None
     message: str = ""
 
@@ -106,26 +110,17 @@ def pipeline(
         with workdb.connect(settings) as con:
             workdb.start_run(con, run_id)
         try:
-            _extract(settings, run_id, summary, sources)
+            with _timed(summary, "extract+validate"):
+                _extract(settings, run_id, summary, sources)
             with workdb.connect(settings) as con:
                 changed = workdb.data_version(con) != publishing.published_version(settings.warehouse)
                 summary.ledger = workdb.ledger_totals(con, run_id)
-            if not (changed or full_refresh):
+            if changed or full_refresh:
+                _build_and_publish(settings, run_id, summary, full_refresh)
+            else:
                 summary.status = "success"
                 summary.message = "nothing new: the published warehouse is unchanged"
                 logger.info(summary.message)
-            else:
-                for layer in transform.LAYERS:
-                    result = build_layer.with_options(name=f"dbt build {layer}")(settings, layer, full_refresh)
-                    summary.dbt_nodes += len(result.nodes)
-                summary.built = True
-                seal_vault(settings)
-                data_docs, dbt_target = build_docs(settings)
-                with workdb.connect(settings) as con:
-                    workdb.finish_run(con, run_id, "success", summary.message, workdb.data_version(con))
-                published = publish(settings, run_id, data_docs, dbt_target)
-                summary.published = published.tables
-                summary.status = "success"
         except Exception as exc:
             with workdb.connect(settings) as con:
                 workdb.finish_run(con, run_id, "failed", str(exc)[:2000], None)
@@ -139,6 +134,33 @@ def pipeline(
         summary.portal = settings.portal_dir / "index.html"
         logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)
     return summary
+
+
+def _build_and_publish(settings: Settings, run_id: str, summary: RunSummary, full_refresh: bool) -> None:
+    for layer in transform.LAYERS:
+        with _timed(summary, f"dbt {layer}"):
+            result = build_layer.with_options(name=f"dbt build {layer}")(settings, layer, full_refresh)
+        summary.dbt_nodes += len(result.nodes)
+    summary.built = True
+    with _timed(summary, "vault"):
+        seal_vault(settings)
+    with _timed(summary, "docs"):
+        data_docs, dbt_target = build_docs(settings)
+    with workdb.connect(settings) as con:
+        workdb.finish_run(con, run_id, "success", summary.message, workdb.data_version(con))
+    with _timed(summary, "publish"):
+        published = publish(settings, run_id, data_docs, dbt_target)
+    summary.published = published.tables
+    summary.status = "success"
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        summary.timings[stage] = summary.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _extract(settings: Settings, run_id: str, summary: RunSummary, sources: list[str]) -> None:
