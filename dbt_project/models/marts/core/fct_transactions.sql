@@ -1,0 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='txn_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+-- One row per money movement (latest version of each txn_id). Incremental like fct_calls.
+with txns as (
+    select * from {{ ref('stg_finance__transactions') }}
+    {% if is_incremental() %}
+        where _batch >= (
+            select cast(cast(max(_batch) as date) - {{ var('redelivery_window_days', 7) }} as varchar)
+            from {{ this }}
+        )
+    {% endif %}
+)
+
+select
+    txn_id,
+    from_card_token,
+    from_card_masked,
+    to_card_token,
+    to_card_masked,
+    amount,
+    amount_is_valid,
+    channel,
+    status,
+    txn_at,
+    cast(txn_at as date) as txn_date,
+    device_token,
+    ip_token,
+    _batch,
+    _line,
+    {{ token_key_id_column() }}
+from txns

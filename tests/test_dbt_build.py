@@ -1,0 +1,209 @@
+"""The dbt project builds end to end on a small hand-made raw world, and the published marts are safe.
+
+Runs `dbt build` exactly as flows/transform.py does (CLI, env FRAUDBRAIN_WORK_DB and FRAUDBRAIN_PII_KEY).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fixtures_raw import CARDS, CASES, F1, NAMES, P1_ID, P8_ID, PHONES, World, build_raw_db
+
+from flows import pii
+from flows.dbt_plugin import register_token_functions
+from flows.settings import key_fingerprint
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+KEY = "test-only-pii-key-7d1c"
+
+
+def run_dbt(args: list[str], work: Path, key: str | None = KEY) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDBRAIN_")}
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", FRAUDBRAIN_WORK_DB=str(work / "work.duckdb"))
+    if key is not None:
+        env["FRAUDBRAIN_PII_KEY"] = key
+    cmd = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(PROJECT),
+        "--profiles-dir",
+        str(PROJECT),
+        "--target-path",
+        str(work / "dbt_target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+def snapshot_marts(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {t: sorted(con.execute(f"select * from marts.{t}").fetchall(), key=repr) for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[World, Path]:
+    work = tmp_path_factory.mktemp("dbt_work")
+    world = build_raw_db(work / "work.duckdb")
+    result = run_dbt(["build"], work)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return world, work
+
+
+def query(work: Path, sql: str) -> list[tuple]:
+    """Query the work database as dbt sees it (staging views call pii_token)."""
+    con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
+    register_token_functions(con, KEY)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_staging_keeps_the_latest_version_of_each_key(built):
+    _, work = built
+    # case C3 was read twice: registered, then solved
+    assert query(work, f"select status from staging.stg_police__cases where case_no = '{CASES['C3']}'") == [("solved",)]
+    # P6's SIM: the suspended state of the later batch
+    token = pii.token(KEY, "phone", PHONES["P6"])
+    assert query(work, f"select status from staging.stg_telecom__subscribers where phone_token = '{token}'") == [(2,)]
+    # T0008 sent twice, the later one reversed; T0002 and CALL0003 exact duplicates
+    assert query(work, "select status from staging.stg_finance__transactions where txn_id = 'T0008'") == [("reversed",)]
+    assert query(work, "select count(*) from staging.stg_finance__transactions where txn_id = 'T0002'") == [(1,)]
+    assert query(work, "select count(*) from marts.fct_calls where call_id = 'CALL0003'") == [(1,)]
+
+
+def test_phones_ids_and_cards_normalise_like_flows_pii(built):
+    _, work = built
+    rows = query(work, "select msisdn_canonical, holder_id_canonical from staging.stg_telecom__subscribers")
+    phones = {r[0] for r in rows}
+    assert {PHONES["P1"], PHONES["P7"], PHONES["P9"], PHONES["P3c"], PHONES["P3b"]} <= phones  # +86, 0086, 86, fw
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
+    ids = {r[1] for r in rows}
+    assert P1_ID in ids  # lowercase x → X
+    assert P8_ID in ids  # 15 digits → 18
+    # the SQL canonical forms equal the Python ones on every raw value
+    raw = query(work, "select msisdn, holder_id_no from raw.telecom__subscribers")
+    for msisdn, id_no in raw:
+        assert pii.canonical_phone(msisdn) in phones
+        assert pii.canonical_id(id_no) in ids
+    cards = query(work, "select to_card_canonical from staging.stg_police__case_transfers")
+    assert {c[0] for c in cards} <= set(CARDS.values())
+
+
+def test_tokens_equal_flows_pii_tokens_for_the_same_key(built):
+    _, work = built
+    for canonical, tok in query(work, "select msisdn_canonical, phone_token from staging.stg_telecom__subscribers"):
+        assert tok == pii.token(KEY, "phone", canonical)
+    for canonical, tok in query(work, "select card_canonical, card_token from staging.stg_finance__accounts"):
+        assert tok == pii.token(KEY, "card", canonical)
+    (key_id,) = {r[0] for r in query(work, "select distinct token_key_id from marts.fct_cases")}
+    assert key_id == key_fingerprint(KEY)
+
+
+def test_marts_hold_no_clear_identifier_or_name(built):
+    world, work = built
+    con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
+    clear = world.clear_values
+    names = set(NAMES.values())
+    patterns = [
+        re.compile(p)
+        for p in (
+            r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])",  # mobile
+            r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])",  # ID
+            r"(?<![0-9A-Za-z])\d{16,19}(?![0-9A-Za-z])",  # card
+        )
+    ]
+    token_like = re.compile(r"[0-9a-f]{32}|[0-9a-f]{12}")
+    problems = []
+    try:
+        cols = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and data_type = 'VARCHAR'"
+        ).fetchall()
+        assert cols
+        for table, column in cols:
+            for (value,) in con.execute(
+                f'select distinct "{column}" from marts.{table} where "{column}" is not null'
+            ).fetchall():
+                if value in clear or any(n in value for n in names):
+                    problems.append((table, column, "clear value"))
+                elif not token_like.fullmatch(value) and any(p.search(value) for p in patterns):
+                    problems.append((table, column, "identifier-like"))
+    finally:
+        con.close()
+    assert not problems
+
+
+def test_the_marts_find_the_planted_story(built):
+    _, work = built
+    tiers = dict(query(work, "select case_no, tier from marts.fct_cases"))
+    assert tiers == {CASES["C1"]: "serial", CASES["C2"]: "serial", CASES["C4"]: "serial", CASES["C3"]: "major"}
+    clusters = dict(query(work, "select case_no, cluster_id from marts.case_clusters"))
+    assert clusters[CASES["C1"]] == clusters[CASES["C4"]] == CASES["C2"]  # smallest case_no
+    assert clusters[CASES["C3"]] == CASES["C3"]
+    mules = {r[0] for r in query(work, "select card_token from marts.mule_accounts")}
+    assert {pii.token(KEY, "card", CARDS[k]) for k in ("S1", "M1", "M2")} <= mules
+    hops = dict(query(work, f"select card_token, hop from marts.stop_payment_targets where case_no = '{CASES['C1']}'"))
+    assert hops == {
+        pii.token(KEY, "card", CARDS["S1"]): 1,
+        pii.token(KEY, "card", CARDS["M1"]): 2,
+        pii.token(KEY, "card", CARDS["M2"]): 3,
+    }
+    p3 = pii.token(KEY, "id", pii.canonical_id(__import__("fixtures_raw").P3_ID))
+    assert [r[0] for r in query(work, "select id_token from marts.two_card_leads")] == [p3]
+    members = dict(query(work, "select id_token, role from marts.gangs"))
+    fx = __import__("fixtures_raw")
+    assert members[pii.token(KEY, "id", fx.P5_ID)] == "organizer"  # linked despite the mistyped ID
+    assert members[p3] == "card_supplier"
+    assert pii.token(KEY, "id", fx.P6_ID) not in members  # his wife: kinship is not evidence
+    targets = [r[0] for r in query(work, "select phone_token from marts.warning_targets")]
+    assert targets == [pii.token(KEY, "phone", PHONES["P7"])]
+    assert pii.token(KEY, "phone", F1) in {r[0] for r in query(work, "select phone_token from marts.dim_phone")}
+
+
+def test_a_rebuild_publishes_identical_marts(built, tmp_path):
+    _, work = built
+    before = snapshot_marts(work / "work.duckdb")
+    result = run_dbt(["build"], work)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert snapshot_marts(work / "work.duckdb") == before
+    # and a full refresh of the incremental facts gives the same again
+    result = run_dbt(["build", "--full-refresh", "--select", "fct_calls", "fct_transactions"], work)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert snapshot_marts(work / "work.duckdb") == before
+
+
+def test_the_key_never_reaches_dbt_files(built):
+    _, work = built
+    leaks = [p for p in (work / "dbt_target").rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+    leaks += [p for p in (work / "logs").rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+    assert not leaks
+
+
+def test_a_build_without_the_key_fails_clearly(tmp_path):
+    build_raw_db(tmp_path / "work.duckdb")
+    result = run_dbt(["run", "--select", "int_data_clock"], tmp_path, key=None)
+    assert result.returncode != 0
+    assert "FRAUDBRAIN_PII_KEY is not set" in result.stdout + result.stderr
