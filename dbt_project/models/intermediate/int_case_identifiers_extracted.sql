@@ -37,7 +37,7 @@ transfers as (
 ),
 
 narrative_text as (
-    -- spaces and hyphens removed so that '139-1234 5678' reads as one number
+    -- spaces and hyphens removed so that a number written in groups ('1xx-xxxx xxxx') reads as one number
     select
         case_no,
         {{ remove_chars(ascii_text('narrative'), ' -') }} as compact_text,
