@@ -166,6 +166,27 @@ def query(
 
 
 @app.command()
+def trace(
+    case_no: Annotated[str, typer.Argument(help="police case number, e.g. A4209222026050300001")],
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree) or json")] = Fmt.table,
+) -> None:
+    """The emergency stop-payment path of one case: where the victims' money went, hop by hop."""
+    from flows.query import QueryRefused
+    from flows.trace import CaseNotFound, as_json, render, trace_case
+
+    try:
+        result = trace_case(_settings(warehouse=warehouse).warehouse, case_no)
+    except (CaseNotFound, QueryRefused) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if fmt is Fmt.json:
+        sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        render(result, console)
+
+
+@app.command()
 def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,

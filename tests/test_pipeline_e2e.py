@@ -117,3 +117,42 @@ def test_query_is_read_only_and_cannot_read_files(first_run):
     ):
         with pytest.raises(QueryRefused):
             run_query(settings.warehouse, sql)
+
+
+def test_trace_prints_the_money_path_of_a_case_from_the_published_warehouse(first_run):
+    import json
+
+    from flows.trace import trace_case
+
+    settings, _ = first_run
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        case_no, hops = con.execute(
+            "select case_no, max(hop) from marts.case_money_paths group by 1 order by 2 desc, 1 limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    result = trace_case(settings.warehouse, case_no)
+    assert result.roots and result.roots[0].hop == 1
+    depth, node = 1, result.roots[0]
+    while node.children:
+        node, depth = node.children[0], depth + 1
+    assert depth == hops, "the tree reaches the deepest hop the mart holds"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "trace",
+            case_no,
+            "--warehouse",
+            str(settings.warehouse),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["case"]["case_no"] == case_no
