@@ -187,6 +187,27 @@ def trace(
 
 
 @app.command()
+def leads(
+    unit: Annotated[str, typer.Option(help="county unit code, e.g. 420922000000")],
+    out: Annotated[Path, typer.Option(help="folder to write leads.csv, evidence.csv and leads.json")],
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    only_new: Annotated[bool, typer.Option("--new", help="only leads with new evidence")] = False,
+) -> None:
+    """A unit's lead packages with their evidence chains and stages (研判 → 交办 → 办理 → 督办 → 办结)."""
+    from flows.leads import export_leads
+    from flows.query import QueryRefused
+
+    try:
+        result = export_leads(_settings(warehouse=warehouse).warehouse, unit, out, only_new=only_new)
+    except QueryRefused as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{result.leads} leads, {result.evidence} evidence items for unit {unit}:")
+    for f in result.files:
+        console.print(f"  {f}")
+
+
+@app.command()
 def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
