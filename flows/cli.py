@@ -208,6 +208,32 @@ def leads(
 
 
 @app.command()
+def evaluate(
+    truth: Annotated[
+        Path, typer.Option(help="ground-truth folder written by `fraudbrain simulate`", exists=True, file_okay=False)
+    ],
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo key")] = False,
+) -> None:
+    """Score the published marts against a simulated world's ground truth: precision, recall, F1 per finding."""
+    from flows.evaluate import evaluate as evaluate_marts
+    from flows.evaluate import render, to_json_text
+
+    settings = _settings(warehouse=warehouse, demo=demo or None)
+    try:
+        ev = evaluate_marts(truth, settings.warehouse, settings.resolved_pii_key())
+    except (KeyError_, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    render(ev, console)
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(to_json_text(ev) + "\n", encoding="utf-8")
+        console.print(f"JSON written to {json_file}")
+
+
+@app.command()
 def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
