@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -65,10 +66,19 @@ def run_dbt(settings: Settings, *args: str) -> DbtResult:
     result = _read_run_results(target, " ".join(args))
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-40:])
-        raise DbtFailed(
-            f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}"
-        )
+        raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
     return result
+
+
+def _failure_summary(stdout: str, limit: int = 30) -> str:
+    """The part of dbt's output that says what failed (after "Completed with"), without colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", stdout)
+    lines = text.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if "Completed with" in line or "Encountered an error" in line), None
+    )
+    picked = lines[start:] if start is not None else lines[-limit:]
+    return "\n".join(line.split("  ", 1)[-1] if line[:2].isdigit() else line for line in picked[:limit])
 
 
 def _read_run_results(target: Path, command: str) -> DbtResult:

@@ -30,14 +30,16 @@ def test_first_run_publishes_marts_and_a_balanced_ledger(first_run):
     assert summary.built
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables")}
+        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
         assert schemas == {"marts", "audit"}, "the published file holds only marts and audit"
         assert con.execute("select count(*) from marts.fct_cases").fetchone()[0] > 0
         unbalanced = con.execute(
             "select count(*) from audit.load_ledger where rows_read <> rows_loaded + rows_quarantined + rows_duplicate"
         ).fetchone()[0]
         assert unbalanced == 0
-        sources = {r[0] for r in con.execute("select distinct source from audit.load_ledger where rows_loaded > 0")}
+        sources = {
+            r[0] for r in con.execute("select distinct source from audit.load_ledger where rows_loaded > 0").fetchall()
+        }
         assert sources == {"telecom", "finance", "police"}
     finally:
         con.close()

@@ -111,7 +111,7 @@ def test_serve_runs_the_police_deployment_against_a_local_server(tmp_path):
         assert "Completed" in run.stdout
         con = duckdb.connect(env["FRAUDBRAIN_WAREHOUSE"], read_only=True)
         try:
-            sources = {r[0] for r in con.execute("select distinct source from audit.load_ledger")}
+            sources = {r[0] for r in con.execute("select distinct source from audit.load_ledger").fetchall()}
         finally:
             con.close()
         assert sources == {"police"}, "the police deployment takes police rows only"

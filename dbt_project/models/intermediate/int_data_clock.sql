@@ -8,10 +8,15 @@ with event_times as (
     select max(reported_at) from {{ ref('stg_police__cases') }}
     union all
     select max(issued_at) from {{ ref('stg_police__warnings') }}
+    union all
+    select max(held_at) from {{ ref('stg_police__prevention_activities') }}
+    union all
+    select max(issued_at) from {{ ref('stg_police__supervision_tasks') }}
 ),
 
 clock as (
-    select max(event_at) as as_of
+    -- with no event at all yet (a first police-only run), the epoch: deterministic, and every window empty
+    select coalesce(max(event_at), cast('1970-01-01 00:00:00' as timestamp)) as as_of
     from event_times
 )
 
