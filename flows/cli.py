@@ -284,6 +284,32 @@ def status(
 
 
 @app.command()
+def replay(
+    source: Annotated[str, typer.Option(help="telecom or finance")],
+    batch: Annotated[str, typer.Option(help="batch date YYYY-MM-DD")],
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+) -> None:
+    """Make a held or refused batch pending again (after the source fixed it, or a rule changed).
+
+    The next `fraudbrain run` takes it again, with today's rules.
+    """
+    from flows import ledger, workdb
+    from flows.runtime import RunLocked, run_lock
+
+    settings = _settings(work_dir=work_dir)
+    try:
+        with run_lock(settings.work_dir), workdb.connect(settings) as con:
+            released = ledger.release_batch(con, source, batch)
+    except RunLocked as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
+    if not released:
+        err.print(f"[red]error:[/red] no held or refused {source} batch {batch}")
+        raise typer.Exit(2)
+    console.print(f"{source} batch {batch} released: the next run takes it again")
+
+
+@app.command()
 def serve(
     daily_cron: Annotated[str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")] = "30 2 * * *",
     police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
