@@ -84,7 +84,7 @@ def build_docs(settings: Settings) -> tuple[Path | None, Path]:
 @task(cache_policy=NONE)
 def publish(settings: Settings, run_id: str, data_docs: Path | None, dbt_target: Path) -> publishing.PublishResult:
     result = publishing.publish_warehouse(settings, run_id)
-    publishing.publish_docs(settings, data_docs.parent if data_docs else None, dbt_target)
+    publishing.publish_docs(settings, run_id, data_docs.parent if data_docs else None, dbt_target)
     return result
 
 

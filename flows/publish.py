@@ -51,7 +51,8 @@ def publish_warehouse(settings: Settings, run_id: str) -> PublishResult:
     target = settings.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
-    tmp.unlink(missing_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     con = duckdb.connect(":memory:")
     try:
@@ -122,19 +123,21 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
-    """Replace the published docs folder (GX Data Docs, dbt docs, the portal) with freshly built copies.
+def publish_docs(settings: Settings, run_id: str, data_docs_site: Path | None, dbt_target: Path | None) -> Path:
+    """Publish the docs folder (GX Data Docs, dbt docs, the portal) for this run, swapped in atomically.
 
-    The portal is built from the just-published warehouse file, never from the working database.
+    `<stem>_docs` is a symbolic link to a folder per run (`.<stem>_docs.<run_id>`); the link is replaced in
+    one `os.replace`, so a reader never finds the folder missing or half-written. The portal is built from
+    the just-published warehouse file, never from the working database.
     """
     final = settings.published_dir
-    staging = final.with_name(final.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    version = final.with_name(f".{final.name}.{run_id}")
+    shutil.rmtree(version, ignore_errors=True)
+    version.mkdir(parents=True)
     if data_docs_site is not None and data_docs_site.exists():
-        shutil.copytree(data_docs_site, staging / "data_docs")
+        shutil.copytree(data_docs_site, version / "data_docs")
     if dbt_target is not None and dbt_target.exists():
-        out = staging / "dbt_docs"
+        out = version / "dbt_docs"
         out.mkdir()
         for name in DBT_DOCS_FILES:
             src = dbt_target / name
@@ -144,13 +147,20 @@ def publish_docs(settings: Settings, data_docs_site: Path | None, dbt_target: Pa
                 _write_docs_manifest(src, out / name)
             else:
                 shutil.copy2(src, out / name)
-    build_portal(settings.warehouse, staging / "portal")
-    old = final.with_name(final.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    shutil.rmtree(old, ignore_errors=True)
+    build_portal(settings.warehouse, version / "portal")
+    if final.exists() and not final.is_symlink():
+        shutil.rmtree(final)  # a folder from an older layout
+    link = final.with_name(f".{final.name}.{run_id}.link")
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name)
+    os.replace(link, final)
+    for stale in final.parent.glob(f".{final.name}.*"):
+        if stale == version:
+            continue
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     return final
 
 
