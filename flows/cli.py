@@ -112,6 +112,9 @@ def run(
         from dataclasses import asdict
 
         summary_json.write_text(json.dumps(asdict(summary), default=str, indent=2), encoding="utf-8")
+    if summary.status != "success":
+        err.print(f"[yellow]run {summary.status}:[/yellow] {summary.message}")
+        raise typer.Exit(1)
 
 
 def _print_summary(summary: Any) -> None:

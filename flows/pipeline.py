@@ -13,7 +13,6 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.tasks import exponential_backoff
 
 from flows import publish as publishing
 from flows import report, transform, vault, workdb
@@ -38,6 +37,7 @@ class RunSummary:
     dbt_docs: Path | None = None
     portal: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    failed_sources: dict[str, str] = field(default_factory=dict)  # source -> why its branch failed
     log_file: Path | None = None
     message: str = ""
 
@@ -49,13 +49,13 @@ def find_new_batches(settings: Settings, source: str) -> list[files.BatchRef]:
         return files.pending_batches(con, settings, source)
 
 
-@task(cache_policy=NONE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+@task(cache_policy=NONE)
 def extract_file_batch(settings: Settings, batch: files.BatchRef, run_id: str) -> files.BatchResult:
     with workdb.connect(settings) as con:
         return files.load_file_batch(con, settings, batch, run_id)
 
 
-@task(cache_policy=NONE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+@task(cache_policy=NONE)
 def extract_police(settings: Settings, run_id: str) -> list[police.TableResult]:
     with workdb.connect(settings) as con:
         return police.load_police(con, settings, run_id)
@@ -117,6 +117,14 @@ def pipeline(
                 summary.ledger = workdb.ledger_totals(con, run_id)
             if changed or full_refresh:
                 _build_and_publish(settings, run_id, summary, full_refresh)
+                if summary.failed_sources:
+                    summary.status = "partial"
+                    summary.message = "published without new data from " + ", ".join(
+                        f"{k} ({v})" for k, v in summary.failed_sources.items()
+                    )
+            elif summary.failed_sources:
+                summary.status = "partial"
+                summary.message = "nothing new published; failed: " + ", ".join(summary.failed_sources)
             else:
                 summary.status = "success"
                 summary.message = "nothing new: the published warehouse is unchanged"
@@ -163,14 +171,28 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
         summary.timings[stage] = summary.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
+def _retry(settings: Settings) -> dict:
+    """Retries with exponential back-off for tasks that read a source (transient outages)."""
+    delays = [settings.source_retry_delay_s * 2**i for i in range(settings.source_retries)]
+    return {"retries": settings.source_retries, "retry_delay_seconds": delays}
+
+
 def _extract(settings: Settings, run_id: str, summary: RunSummary, sources: list[str]) -> None:
-    for source in (s for s in ("telecom", "finance") if s in sources):
-        for batch in find_new_batches.with_options(name=f"find {source} batches")(settings, source):
-            name = f"extract {source} {batch.batch}"
-            result = extract_file_batch.with_options(name=name)(settings, batch, run_id)
-            summary.batches.append(f"{source} {batch.batch}: {result.status}")
-    if "police" in sources:
-        extract_police(settings, run_id)
+    """Each source is its own branch: one that still fails after its retries is recorded and the others go on."""
+    for source in sources:
+        try:
+            if source == "police":
+                extract_police.with_options(**_retry(settings))(settings, run_id)
+                continue
+            find = find_new_batches.with_options(name=f"find {source} batches", **_retry(settings))
+            for batch in find(settings, source):
+                name = f"extract {source} {batch.batch}"
+                result = extract_file_batch.with_options(name=name, **_retry(settings))(settings, batch, run_id)
+                summary.batches.append(f"{source} {batch.batch}: {result.status}")
+        except Exception as exc:  # a source's failure must not stop the other sources
+            message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
+            summary.failed_sources[source] = message
+            get_run_logger().error("source %s failed after retries, the others go on: %s", source, message)
 
 
 class _run_log:

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     pii_key: SecretStr | None = None
     vault_key: SecretStr | None = None
     demo: bool = False
-    # extraction
+    # extraction: a source read that fails is retried with exponential back-off (delay, 2×delay, 4×delay…)
+    source_retries: int = 3
+    source_retry_delay_s: float = 2.0
     max_line_bytes: int = 64 * 1024 * 1024  # a longer line refuses its file
     police_lookback_minutes: int = 10  # re-read window below the watermark (contract skew: 5 minutes)
     redelivery_window_batches: int = 7  # a source may re-deliver one of its last N batches
