@@ -1,0 +1,1 @@
+"""Benchmarks of fraudbrain: `python -m bench.run` (see bench/run.py); goals are ratios, never timed asserts."""

@@ -1,0 +1,5 @@
+"""`python -m bench` = `python -m bench.run`."""
+
+from bench.run import main
+
+main()
