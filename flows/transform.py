@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -98,6 +99,29 @@ def build_layer(settings: Settings, layer: str, *, full_refresh: bool = False) -
 
 
 def generate_docs(settings: Settings) -> Path:
-    """`dbt docs generate` into the target folder; returns that folder (index.html, manifest, catalog)."""
+    """`dbt docs generate` into the target folder; returns that folder (index.html, manifest, catalog).
+
+    The docs describe the project, not the data: they are generated again only when a file of the dbt
+    project (or dbt itself) changed since the last generation.
+    """
+    target = settings.dbt_target_dir
+    stamp = target / "docs.fingerprint"
+    fingerprint = project_fingerprint()
+    have = all((target / f).exists() for f in ("index.html", "manifest.json", "catalog.json"))
+    if have and stamp.exists() and stamp.read_text() == fingerprint:
+        return target
     run_dbt(settings, "docs", "generate")
-    return settings.dbt_target_dir
+    stamp.write_text(fingerprint)
+    return target
+
+
+def project_fingerprint() -> str:
+    """A hash of every file of the dbt project and of dbt's version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}".encode())
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        if path.is_file() and not {"target", "logs", "dbt_packages"} & set(path.relative_to(DBT_PROJECT_DIR).parts):
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

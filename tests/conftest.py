@@ -62,6 +62,27 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two days of a small town: for tests of the pipeline's mechanics, not of detection."""
+    from datetime import date
+
+    import simulator
+
+    root = tmp_path_factory.mktemp("tiny")
+    police_url = f"sqlite:///{root / 'police.db'}"
+    simulator.simulate(
+        str(root / "landing"), police_url, root / "truth", start=date(2026, 5, 1), days=2, scale=0.02, seed=3
+    )
+    return {
+        "root": root,
+        "landing": str(root / "landing"),
+        "police_url": police_url,
+        "truth": root / "truth",
+        "police_db": root / "police.db",
+    }
+
+
 def world_settings(world: dict, **overrides):
     from flows.settings import Settings
 

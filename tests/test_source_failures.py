@@ -14,19 +14,19 @@ from tests.conftest import world_settings
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-def test_a_police_database_back_after_an_outage_is_read_on_retry(small_world, tmp_path):
+def test_a_police_database_back_after_an_outage_is_read_on_retry(tiny_world, tmp_path):
     from flows.pipeline import pipeline
 
     late_db = tmp_path / "police-late.db"  # unreachable when the run starts
     settings = world_settings(
-        small_world,
+        tiny_world,
         police_url=f"sqlite:///{late_db}",
         work_dir=tmp_path / "work",
         warehouse=tmp_path / "wh" / "fraudbrain.duckdb",
         source_retries=4,
         source_retry_delay_s=0.5,
     )
-    restore = threading.Timer(1.0, shutil.copy, [small_world["police_db"], late_db])
+    restore = threading.Timer(1.0, shutil.copy, [tiny_world["police_db"], late_db])
     restore.start()
     try:
         summary = pipeline(settings, sources=["police"])
@@ -37,11 +37,11 @@ def test_a_police_database_back_after_an_outage_is_read_on_retry(small_world, tm
     assert summary.ledger["loaded"] > 0
 
 
-def test_a_source_down_for_good_fails_its_branch_while_the_others_publish(small_world, tmp_path):
+def test_a_source_down_for_good_fails_its_branch_while_the_others_publish(tiny_world, tmp_path):
     from flows.pipeline import pipeline
 
     settings = world_settings(
-        small_world,
+        tiny_world,
         police_url=f"sqlite:///{tmp_path / 'nowhere' / 'police.db'}",
         work_dir=tmp_path / "work",
         warehouse=tmp_path / "wh" / "fraudbrain.duckdb",
