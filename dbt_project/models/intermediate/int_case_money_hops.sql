@@ -1,10 +1,17 @@
 -- Money paths, one row per arrival of traced money on a card: from each reported payment, follow the money forward card by card, hop by hop (unrolled to
 -- trace_max_hops), within the trace window after it arrived. Hop 1 is the card the victim paid into.
--- An outgoing transfer is attributed to the case whose money arrived on the card last before it (mule cards
--- carry several cases' money: the money that just came in is the money that goes out), and only when it
--- moves a material share (trace_min_share) of the amount traced so far (a mule's small purchases are not
--- the victim's money moving on). traced_amount: per arrival, the most of the payment that can have come with
--- it (capped by each transfer on the way); per card, summed over its arrivals.
+-- An outgoing transfer moves the money on only when it is plausibly that money:
+--   * it leaves within trace_window_hours after the arrival (mule cards pass money on fast: 快进快出);
+--     only the hop-1 arrival (a police time) gets trace_tolerance_minutes of clock difference;
+--   * it moves a material share (trace_min_share; out of the card the victim paid into, where gangs split the
+--     payment over several mules, trace_min_share_first_hop) of the amount that arrived and not much more than arrived
+--     (trace_max_amount_ratio: a bigger transfer is other money: the holder's own, or another case's);
+--   * it does not go to a card that looks like ordinary commerce: a card paid by trace_stop_min_payers or more
+--     different cards (a shop, a cash business) is where a mule spends, not where the money is hidden.
+-- A transfer is attributed to the case whose plausible arrival on the card came last before it (mule cards carry
+-- several cases' money: the money that just came in is the money that goes out). traced_amount: per arrival,
+-- the most of the payment that can have come with it (capped by each transfer on the way); per card, summed
+-- over its arrivals.
 with reported as (
     select
         case_no,
@@ -15,9 +22,16 @@ with reported as (
     where to_card_token is not null and paid_at is not null and amount is not null
 ),
 
+commerce_cards as (
+    select card_token from {{ ref('int_card_flows_aggregated') }}
+    where inflow_counterparties >= {{ var('trace_stop_min_payers') }}
+),
+
 edges as (
     select * from {{ ref('int_transfers_graph') }}
-    where not is_cash_out
+    where
+        not is_cash_out
+        and to_card_token not in (select card_token from commerce_cards)
 ),
 
 -- one row per arrival of traced money on a card (a card paid twice has two arrivals)
@@ -35,14 +49,6 @@ hop_1 as (
 ),
 
 {% for k in range(2, var('trace_max_hops') + 1) %}
-known_{{ k }} as (
-    {% for j in range(1, k) -%}
-    select case_no, card_token, arrived_at from hop_{{ j }}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-),
-
 candidates_{{ k }} as (
     select
         p.case_no,
@@ -58,22 +64,43 @@ candidates_{{ k }} as (
     inner join edges as e
         on
             p.card_token = e.from_card_token
+            {% if k == 2 -%}
             and e.txn_at >= p.arrived_at - interval '{{ var("trace_tolerance_minutes") }} minutes'
+            {%- else -%}
+            and e.txn_at >= p.arrived_at
+            {%- endif %}
             and e.txn_at <= p.arrived_at + interval '{{ var("trace_window_hours") }} hours'
-            and e.amount >= p.traced_amount * {{ var('trace_min_share') }}
+            and e.amount >= p.traced_amount * {{ var('trace_min_share_first_hop' if k == 2 else 'trace_min_share') }}
+            and e.amount <= p.traced_amount * {{ var('trace_max_amount_ratio') }}
     where position('|' || e.to_card_token || '|' in p.path) = 0
 ),
 
--- the latest arrival on the source card before each transfer, over every case traced so far
+-- every arrival traced so far, at any hop (a card can be reached at different hops by different cases)
+known_{{ k }} as (
+    {% for j in range(1, k) -%}
+    select card_token, arrived_at, traced_amount, {{ j }} as hop from hop_{{ j }}
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+),
+
+-- the latest plausible arrival on the source card before each transfer, over every case traced so far
 latest_arrival_{{ k }} as (
     select
         c.txn_id,
         max(kn.arrived_at) as latest_arrived_at
-    from candidates_{{ k }} as c
+    from (select distinct txn_id, from_card_token, txn_at, amount from candidates_{{ k }}) as c
     inner join known_{{ k }} as kn
         on
             c.from_card_token = kn.card_token
-            and kn.arrived_at <= c.txn_at + interval '{{ var("trace_tolerance_minutes") }} minutes'
+            and c.txn_at >= kn.arrived_at - case
+                when kn.hop = 1 then interval '{{ var("trace_tolerance_minutes") }} minutes' else interval '0 minutes'
+            end
+            and c.txn_at <= kn.arrived_at + interval '{{ var("trace_window_hours") }} hours'
+            and c.amount >= kn.traced_amount * case
+                when kn.hop = 1 then {{ var('trace_min_share_first_hop') }} else {{ var('trace_min_share') }}
+            end
+            and c.amount <= kn.traced_amount * {{ var('trace_max_amount_ratio') }}
     group by c.txn_id
 ),
 

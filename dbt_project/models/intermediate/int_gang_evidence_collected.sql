@@ -1,7 +1,10 @@
 -- Evidence tying a person to fraud, each item tied to the case cluster it concerns:
--- police suspects (their case), card suppliers (their cards/SIMs in cases), mule holders (money through their
--- cards), and people whose own phone shared a handset with a number named in a case (callers).
--- Kinship and hometown are never evidence here.
+-- police suspects (their case), card suppliers (the cards victims paid into, the SIMs named in cases),
+-- mule holders (cards that passed case money on: int_mule_cards, not every card the money touched),
+-- people whose SIM shared a handset with a number named in a case, and controllers: people using for their
+-- own card the IP address / device that moved case money out of several other people's cards (the operator
+-- of the gang's cards, usually the organizer). Talking on the phone with members counts only when
+-- gang_min_member_contacts > 0. Kinship and hometown are never evidence here.
 with resolved as (
     select * from {{ ref('int_identity_resolved') }}
 ),
@@ -21,6 +24,10 @@ suspects as (
         on r.source_table = 'police.suspects' and r.source_key = s.suspect_no
 ),
 
+mule_cards as (
+    select card_token from {{ ref('int_mule_cards') }}
+),
+
 card_money as (
     select
         o.person_id,
@@ -29,7 +36,93 @@ card_money as (
         t.case_no
     from {{ ref('int_case_money_traced') }} as t
     inner join {{ ref('int_card_ownership') }} as o on t.card_token = o.card_token
+    where
+        o.person_id is not null
+        and (t.hop = 1 or t.card_token in (select card_token from mule_cards))
+),
+
+-- the IP addresses and devices that moved traced case money on, out of the cards of several holders
+moved_case_money as (
+    select
+        h.case_no,
+        o.person_id as holder_person_id,
+        g.ip_token,
+        g.device_token
+    from {{ ref('int_case_money_hops') }} as h
+    inner join {{ ref('int_transfers_graph') }} as g on h.via_txn_id = g.txn_id
+    inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
+    where h.hop >= 2
+),
+
+operator_keys as (
+    select 'ip' as key_kind, ip_token as key_token, case_no, holder_person_id
+    from moved_case_money
+    where ip_token is not null
+    union all
+    select 'device', device_token, case_no, holder_person_id
+    from moved_case_money
+    where device_token is not null
+),
+
+operator_candidates as (
+    select key_kind, key_token
+    from operator_keys
+    group by key_kind, key_token
+    having count(distinct holder_person_id) >= {{ var('gang_operator_min_holders') }}
+),
+
+key_uses as (
+    select 'ip' as key_kind, g.ip_token as key_token, o.person_id
+    from {{ ref('int_transfers_graph') }} as g
+    inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
+    where g.ip_token in (select oc.key_token from operator_candidates as oc where oc.key_kind = 'ip')
+    union
+    select 'device', g.device_token, o.person_id
+    from {{ ref('int_transfers_graph') }} as g
+    inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
+    where g.device_token in (select oc.key_token from operator_candidates as oc where oc.key_kind = 'device')
+),
+
+-- a shared network (a public Wi-Fi, a carrier NAT) used by many card holders is no gang operator
+operators as (
+    select key_kind, key_token
+    from key_uses
+    where person_id is not null
+    group by key_kind, key_token
+    having count(distinct person_id) <= {{ var('gang_operator_max_users') }}
+),
+
+traced_card_holders as (
+    select distinct o.person_id
+    from {{ ref('int_case_money_traced') }} as t
+    inner join {{ ref('int_card_ownership') }} as o on t.card_token = o.card_token
     where o.person_id is not null
+),
+
+operator_users as (
+    select distinct
+        o.person_id,
+        op.key_kind,
+        op.key_token
+    from {{ ref('int_transfers_graph') }} as g
+    inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
+    inner join operators as op
+        on
+            (op.key_kind = 'ip' and g.ip_token = op.key_token)
+            or (op.key_kind = 'device' and g.device_token = op.key_token)
+    where
+        o.person_id is not null
+        and o.person_id not in (select person_id from traced_card_holders)
+),
+
+controllers as (
+    select distinct
+        u.person_id,
+        'organizer' as role,
+        'operator' as evidence,
+        k.case_no
+    from operator_users as u
+    inner join operator_keys as k on u.key_kind = k.key_kind and u.key_token = k.key_token
 ),
 
 case_phones as (
@@ -53,10 +146,12 @@ handsets_used as (
     select phone_token, imei_token from {{ ref('int_handsets_used') }}
 ),
 
+-- the registered holder of a SIM that sat in a handset with a number named in a case: the SIM was opened for
+-- the gang (a SIM supplier; who used the handset is not in the data)
 shared_device as (
     select distinct
         o.person_id,
-        'caller' as role,
+        'card_supplier' as role,
         'shared_device' as evidence,
         cp.case_no
     from case_phones as cp
@@ -75,6 +170,8 @@ direct as (
     select * from sim_supply
     union all
     select * from shared_device
+    union all
+    select * from controllers
 ),
 
 -- calls: a person whose own phone talked with the own phones of two or more people with direct evidence
@@ -134,11 +231,13 @@ call_contacts as (
         mc.case_no
     from called_members as c
     inner join member_cases as mc on c.member_id = mc.person_id
-    where c.person_id in (
-        select person_id from called_members
-        group by person_id
-        having count(distinct member_id) >= {{ var('gang_min_member_contacts') }}
-    )
+    where
+        {{ var('gang_min_member_contacts') }} > 0
+        and c.person_id in (
+            select person_id from called_members
+            group by person_id
+            having count(distinct member_id) >= {{ var('gang_min_member_contacts') }}
+        )
 ),
 
 unioned as (

@@ -1,7 +1,8 @@
 -- One row per gang member. A gang is the set of case clusters joined by shared members; gang_id is
--- 'G-' and the smallest cluster_id in it. Members are people with evidence (money, cards/SIMs opened for
--- fraud, shared devices, police suspects); family (same household and surname) and hometown (same ID region)
--- ties are reported but never make a member.
+-- 'G-' and the smallest cluster_id in it. Members are people with specific evidence (int_gang_evidence_collected:
+-- mule cards that passed case money on, cards/SIMs opened for fraud, SIMs in a handset with a case number,
+-- the operator of the gang's cards, police suspects); family (same household and surname) and hometown (same
+-- ID region) ties are reported but never make a member.
 with recursive
 evidence as (
     select * from {{ ref('int_gang_evidence_collected') }}

@@ -144,7 +144,7 @@ unioned as (
 )
 
 select
-    {{ surrogate_hash("lead_kind || ':' || subject_token") }} as lead_id,
+    {{ surrogate_hash("u.unit_code || ':' || u.lead_kind || ':' || u.subject_token") }} as lead_id,
     u.unit_code,
     u.lead_kind,
     u.subject_token,

@@ -4,10 +4,10 @@
 with leads as (
     select
         lead_id,
-        any_value(unit_code) as unit_code,
-        any_value(lead_kind) as lead_kind,
-        any_value(subject_token) as subject_token,
-        any_value(subject_masked) as subject_masked,
+        min(unit_code) as unit_code,
+        min(lead_kind) as lead_kind,
+        min(subject_token) as subject_token,
+        min(subject_masked) as subject_masked,
         count(*) as evidence_items,
         count(distinct case_no) as cases,
         sum(coalesce(amount, 0)) as amount,

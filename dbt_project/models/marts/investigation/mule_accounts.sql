@@ -1,53 +1,34 @@
--- One row per card acting as a mule: it received victims' money (on a traced path, any hop) and passed
--- most of it on (pass-through ratio ≥ mule_min_pass_through) quickly (median dwell ≤ mule_max_dwell_minutes).
-with traced as (
-    select
-        card_token,
-        count(distinct case_no) as cases,
-        string_agg(distinct case_no, ',' order by case_no) as case_nos,
-        sum(traced_amount) as traced_case_amount,
-        min(hop) as min_hop
-    from {{ ref('int_case_money_traced') }}
-    group by card_token
-),
-
-flows as (
-    select * from {{ ref('int_card_flows_aggregated') }}
+-- One row per card acting as a mule (int_mule_cards): it received victims' money on a traced path, passed most
+-- of it on quickly, case money is a real part of its inflow, and the money went on to another traced card or
+-- to ATM cash.
+with mules as (
+    select * from {{ ref('int_mule_cards') }}
 ),
 
 cards as (
     select * from {{ ref('dim_card') }}
-),
-
-scored as (
-    select
-        t.card_token,
-        c.card_masked,
-        c.holder_person_id,
-        c.holder_id_token,
-        c.bank_code,
-        c.account_class,
-        f.inflow_amount,
-        f.outflow_amount,
-        f.cash_out_amount,
-        cast(case when f.inflow_amount > 0 then f.outflow_amount / f.inflow_amount end as decimal(9, 4))
-            as pass_through_ratio,
-        f.median_dwell_minutes,
-        f.inflow_counterparties,
-        f.outflow_counterparties,
-        t.cases,
-        t.case_nos,
-        t.traced_case_amount,
-        t.min_hop
-    from traced as t
-    inner join flows as f on t.card_token = f.card_token
-    left join cards as c on t.card_token = c.card_token
 )
 
 select
-    *,
+    m.card_token,
+    c.card_masked,
+    c.holder_person_id,
+    c.holder_id_token,
+    c.bank_code,
+    c.account_class,
+    m.inflow_amount,
+    m.outflow_amount,
+    m.cash_out_amount,
+    m.pass_through_ratio,
+    m.median_dwell_minutes,
+    m.inflow_counterparties,
+    m.outflow_counterparties,
+    m.cases,
+    m.case_nos,
+    m.traced_case_amount,
+    m.min_hop,
+    m.case_money_share,
+    m.onward_traced_amount,
     {{ token_key_id_column() }}
-from scored
-where
-    pass_through_ratio >= {{ var('mule_min_pass_through') }}
-    and median_dwell_minutes <= {{ var('mule_max_dwell_minutes') }}
+from mules as m
+left join cards as c on m.card_token = c.card_token

@@ -1,6 +1,7 @@
 -- 预警劝阻: people called in the last warning_lookback_hours (as of the latest data time) by numbers tied to
--- fraud, who have not reported a case. Fraud-tied numbers: numbers named by cases, SIMs of two-card
--- suppliers, numbers that shared a handset with those, and foreign/network numbers calling in bursts.
+-- fraud, who have not reported a case. Fraud-tied numbers: numbers named by cases, numbers that shared a
+-- handset with those, SIMs of two-card suppliers tied to the fraud (not their everyday number), and
+-- foreign/network numbers calling in bursts whose callees are reported victims far more often than chance.
 with clock as (
     select as_of from {{ ref('int_data_clock') }}
 ),
@@ -15,10 +16,39 @@ case_numbers as (
     where identifier_kind = 'phone'
 ),
 
+-- numbers that shared a handset with a number named in a case (the gang's handsets carry several SIMs)
+shared_handset as (
+    select distinct other.phone_token, 'shared_handset' as evidence
+    from {{ ref('int_handsets_used') }} as seed_handsets
+    inner join case_numbers as s on seed_handsets.phone_token = s.phone_token
+    inner join {{ ref('int_handsets_used') }} as other
+        on seed_handsets.imei_token = other.imei_token and other.phone_token <> seed_handsets.phone_token
+),
+
+-- SIMs of two-card suppliers that are tied to the fraud, not the supplier's own everyday number: named in a
+-- case, in a handset with a case number, or activated within supplier_sim_window_days of a card of theirs that
+-- victims paid into (suppliers open cards and SIMs together)
+supplier_cards as (
+    select o.person_id, o.opened_at
+    from {{ ref('int_card_ownership') }} as o
+    inner join {{ ref('int_case_money_traced') }} as t on o.card_token = t.card_token
+    where t.hop = 1 and o.person_id is not null
+),
+
 supplier_sims as (
     select distinct o.phone_token, 'supplier_sim' as evidence
     from {{ ref('int_phone_ownership') }} as o
     inner join {{ ref('two_card_leads') }} as l on o.person_id = l.person_id
+    where
+        o.phone_token in (select cn.phone_token from case_numbers as cn)
+        or o.phone_token in (select sh.phone_token from shared_handset as sh)
+        or exists (
+            select 1 from supplier_cards as sc
+            where
+                sc.person_id = o.person_id
+                and o.activated_at between sc.opened_at - interval '{{ var("supplier_sim_window_days") }} days'
+                and sc.opened_at + interval '{{ var("supplier_sim_window_days") }} days'
+        )
 ),
 
 seed_numbers as (
@@ -27,22 +57,37 @@ seed_numbers as (
     select * from supplier_sims
 ),
 
-shared_handset as (
-    select distinct other.phone_token, 'shared_handset' as evidence
-    from {{ ref('int_handsets_used') }} as seed_handsets
-    inner join seed_numbers as s on seed_handsets.phone_token = s.phone_token
-    inner join {{ ref('int_handsets_used') }} as other
-        on seed_handsets.imei_token = other.imei_token and other.phone_token <> seed_handsets.phone_token
-),
-
 victim_phones as (
     select distinct phone_token from {{ ref('stg_police__victims') }}
     where phone_token is not null
 ),
 
+-- how often a called number is a reported victim, over all calls (the chance a hotline hits one)
+victim_base_rate as (
+    select
+        count(distinct case when v.phone_token is not null then c.callee_token end)
+        / nullif(count(distinct c.callee_token), 0) as victim_share
+    from calls as c
+    left join victim_phones as v on c.callee_token = v.phone_token
+),
+
+-- foreign or network numbers whose callees are reported victims far more often than chance
+-- (burst_min_victim_lift × the base rate): service hotlines call victims too, by chance
+victim_callers as (
+    select c.caller_token
+    from calls as c
+    left join victim_phones as v on c.callee_token = v.phone_token
+    cross join victim_base_rate as b
+    where c.caller_kind in ('foreign', 'network')
+    group by c.caller_token, b.victim_share
+    having
+        count(distinct v.phone_token) > 0
+        and count(distinct v.phone_token) / count(distinct c.callee_token)
+        >= {{ var('burst_min_victim_lift') }} * b.victim_share
+),
+
 bursts as (
-    -- foreign or network numbers calling many different numbers within an hour, and that also called a
-    -- reported victim (service hotlines burst too: a burst alone is not enough)
+    -- ... that also call many different numbers within an hour (cold-call bursts)
     select distinct a.caller_token as phone_token, 'foreign_burst' as evidence
     from calls as a
     inner join calls as b
@@ -51,11 +96,7 @@ bursts as (
             and b.started_at between a.started_at and a.started_at + interval '1 hour'
     where
         a.caller_kind in ('foreign', 'network')
-        and a.caller_token in (
-            select v_calls.caller_token
-            from calls as v_calls
-            inner join victim_phones as v on v_calls.callee_token = v.phone_token
-        )
+        and a.caller_token in (select caller_token from victim_callers)
     group by a.caller_token, a.call_id
     having count(distinct b.callee_token) >= {{ var('burst_min_callees') }}
 ),
