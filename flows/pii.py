@@ -15,6 +15,8 @@ import hmac
 import re
 from datetime import date
 
+from flows.identifiers import id_check_char, luhn_ok
+
 TOKEN_KINDS = ("id", "phone", "card", "imei", "device", "ip")
 
 # Full-width digits, letters X/x, plus, hyphen and the ideographic space → ASCII.
@@ -22,19 +24,11 @@ FULLWIDTH_FROM = "０１２３４５６７８９Ｘｘ＋－　"
 FULLWIDTH_TO = "0123456789Xx+- "
 _FW = str.maketrans(FULLWIDTH_FROM, FULLWIDTH_TO)
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_MAP = "10X98765432"
 MVNO_PREFIXES = ("162", "165", "167", "170", "171")
 
 
 def _ascii(value: str) -> str:
     return value.translate(_FW).strip()
-
-
-def id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_MAP[total % 11]
 
 
 def canonical_id(value: str | None) -> str | None:
@@ -96,15 +90,7 @@ def canonical_card(value: str | None) -> str | None:
 
 def card_luhn_ok(canonical: str | None) -> bool:
     """16 to 19 digits passing the Luhn check."""
-    if canonical is None or not re.fullmatch(r"\d{16,19}", canonical):
-        return False
-    total = 0
-    for i, c in enumerate(reversed(canonical)):
-        d = int(c)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return total % 10 == 0
+    return canonical is not None and bool(re.fullmatch(r"\d{16,19}", canonical)) and luhn_ok(canonical)
 
 
 def canonical_imei(value: str | None) -> str | None:
