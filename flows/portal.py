@@ -289,9 +289,11 @@ def _clusters_section(con: duckdb.DuckDBPyConnection) -> str:
         return ""
     rows = _q(
         con,
-        """select cluster_id, count(*) as cases, string_agg(distinct link_kinds, ',') as linked_by
-                      from marts.case_clusters group by cluster_id having count(*) > 1
-                      order by cases desc, cluster_id limit 30""",
+        """select cluster_id, count(*) as cases,
+                  array_to_string(list_sort(list_distinct(flatten(list(string_split(link_kinds, ','))))), ',')
+                      as linked_by
+           from marts.case_clusters group by cluster_id having count(*) > 1
+           order by cases desc, cluster_id limit 30""",
     )
     sizes = [(str(r["cluster_id"]), float(r["cases"])) for r in rows[:12]]
     return (
