@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, BinaryIO
@@ -380,21 +380,7 @@ def _refuse(
     counts = {
         name: _count_quietly(fs, batch, name, settings.max_line_bytes) for name in (batch.manifest.get("files") or {})
     }
-    rows = _whole_file_rows(batch, REFUSED, message, run_id, counts)
-    with transaction(con):
-        ledger.write_ledger(con, rows)
-        ledger.record_batch(
-            con,
-            source=batch.source,
-            batch=batch.batch,
-            delivery_id=batch.delivery_id,
-            kind=batch.kind,
-            status=REFUSED,
-            message=message,
-            manifest_sha256=batch.manifest_sha256,
-            run_id=run_id,
-        )
-    return BatchResult(batch.source, batch.batch, batch.delivery_id, REFUSED, message, rows)
+    return _withhold(con, batch, REFUSED, message, run_id, counts)
 
 
 def _count_quietly(fs: Any, batch: BatchRef, name: str, max_line: int) -> int:
@@ -416,7 +402,20 @@ def _hold(
 ) -> BatchResult:
     log.warning("ALERT held %s batch %s (delivery %s): %s", batch.source, batch.batch, batch.delivery_id, message)
     counts = {p.file.rsplit("/", 1)[-1]: p.rows_read for p in parsed}
-    rows = _whole_file_rows(batch, HELD, message, run_id, counts)
+    return _withhold(con, batch, HELD, message, run_id, counts, outcomes)
+
+
+def _withhold(
+    con: duckdb.DuckDBPyConnection,
+    batch: BatchRef,
+    status: str,
+    message: str,
+    run_id: str,
+    counts: dict[str, int],
+    outcomes: Sequence[ValidationOutcome] = (),
+) -> BatchResult:
+    """Keep a whole batch out (refused or held): every row read counts as withheld, in one transaction."""
+    rows = _whole_file_rows(batch, status, message, run_id, counts)
     with transaction(con):
         for o in outcomes:
             ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
@@ -427,12 +426,12 @@ def _hold(
             batch=batch.batch,
             delivery_id=batch.delivery_id,
             kind=batch.kind,
-            status=HELD,
+            status=status,
             message=message,
             manifest_sha256=batch.manifest_sha256,
             run_id=run_id,
         )
-    return BatchResult(batch.source, batch.batch, batch.delivery_id, HELD, message, rows)
+    return BatchResult(batch.source, batch.batch, batch.delivery_id, status, message, rows)
 
 
 def _commit(
