@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.settings import KeyError_, Settings
@@ -47,25 +46,15 @@ def simulate(
     days: Annotated[int, typer.Option(min=1, help="days of batches to generate")] = 30,
     scale: Annotated[float, typer.Option(min=0.001, help="1 = demo world, about 20,000 people")] = 1.0,
     seed: Annotated[int, typer.Option(help="random seed: same seed and arguments, same files")] = 42,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="no progress bars (off anyway if not a TTY)")
+    ] = False,
 ) -> None:
     """Write a simulated world (telecom and finance batches, a police database, ground truth)."""
     import simulator
+    from flows.progress import terminal_bars, wanted
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        bars: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in bars:
-                bars[stage] = progress.add_task(stage, total=total)
-            progress.update(bars[stage], completed=done, total=total)
-
+    with terminal_bars(err, wanted(err, no_progress)) as report:
         summary = simulator.simulate(
             landing,
             police_url,
@@ -88,22 +77,65 @@ def run(
     demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="rebuild every model from scratch")] = False,
     summary_json: Annotated[Path | None, typer.Option(help="also write the run summary as JSON here")] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="no progress bars (off anyway if not a TTY)")
+    ] = False,
 ) -> None:
     """Load new batches and police rows, validate, build the warehouse, publish it."""
-    settings = _settings(
-        landing=landing, police_url=police_url, warehouse=warehouse, work_dir=work_dir, demo=demo or None
-    )
+    settings = _run_settings(landing=landing, police_url=police_url, warehouse=warehouse, work_dir=work_dir, demo=demo)
+    _run_pipeline(settings, summary_json, no_progress, full_refresh=full_refresh)
+
+
+@app.command()
+def backfill(
+    source: Annotated[str, typer.Option(help="telecom, finance or all")],
+    first: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="first batch date YYYY-MM-DD")],
+    last: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="last batch date YYYY-MM-DD")],
+    landing: Annotated[str | None, typer.Option(help="landing zone URL [FRAUDBRAIN_LANDING]")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
+    summary_json: Annotated[Path | None, typer.Option(help="also write the run summary as JSON here")] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="no progress bars (off anyway if not a TTY)")
+    ] = False,
+) -> None:
+    """Take the batches of a date range again from the landing zone (re-sent files, or after a fix).
+
+    Earlier loads of those batches become `replaced` in the ledger; the batches go through the same
+    extract and validate path; the warehouse is rebuilt from scratch and published.
+    """
+    from flows.backfill import BadRange, check_range, file_sources
+
+    try:
+        sources = file_sources(source)
+        check_range(first.date(), last.date())
+    except BadRange as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    settings = _run_settings(landing=landing, warehouse=warehouse, work_dir=work_dir, demo=demo)
+    _run_pipeline(settings, summary_json, no_progress, sources=sources, backfill=(first.date(), last.date()))
+
+
+def _run_settings(*, demo: bool, **overrides: Any) -> Settings:
+    settings = _settings(**overrides, demo=demo or None)
     try:
         settings.resolved_pii_key()
         settings.resolved_vault_key()
     except KeyError_ as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    return settings
+
+
+def _run_pipeline(settings: Settings, summary_json: Path | None, no_progress: bool, **options: Any) -> None:
     from flows.pipeline import pipeline
+    from flows.progress import listening, terminal_bars, wanted
     from flows.runtime import RunLocked
 
     try:
-        summary = pipeline(settings, full_refresh=full_refresh)
+        with terminal_bars(err, wanted(err, no_progress)) as bars, listening(bars):
+            summary = pipeline(settings, **options)
     except RunLocked as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
@@ -119,6 +151,8 @@ def run(
 
 def _print_summary(summary: Any) -> None:
     table = Table(title=f"fraudbrain run {summary.run_id}: {summary.status}", show_header=False)
+    for w in summary.withdrawn:
+        table.add_row("backfill", w)
     for b in summary.batches:
         table.add_row("batch", b)
     table.add_row("rows", ", ".join(f"{k} {v:,}" for k, v in summary.ledger.items()))
@@ -134,6 +168,8 @@ def _print_summary(summary: Any) -> None:
     console.print(f"dbt docs:           {summary.dbt_docs}")
     console.print(f"portal:             {summary.portal}")
     console.print(f"log:                {summary.log_file}")
+    for alert in summary.alerts:
+        err.print(f"[yellow]ALERT[/yellow] {alert}")
 
 
 @app.command()

@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from flows import backfill as backfilling
+from flows import freshness, progress, report, transform, vault, workdb
 from flows import publish as publishing
-from flows import report, transform, vault, workdb
 from flows.extract import files, police
 from flows.runtime import run_lock
 from flows.settings import Settings
@@ -38,6 +39,8 @@ class RunSummary:
     portal: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     failed_sources: dict[str, str] = field(default_factory=dict)  # source -> why its branch failed
+    withdrawn: list[str] = field(default_factory=list)  # backfill: "<source>: N batch(es) to take again"
+    alerts: list[str] = field(default_factory=list)  # freshness alerts after this run
     log_file: Path | None = None
     message: str = ""
 
@@ -59,6 +62,24 @@ def extract_file_batch(settings: Settings, batch: files.BatchRef, run_id: str) -
 def extract_police(settings: Settings, run_id: str) -> list[police.TableResult]:
     with workdb.connect(settings) as con:
         return police.load_police(con, settings, run_id)
+
+
+@task(cache_policy=NONE)
+def withdraw_for_backfill(
+    settings: Settings, source: str, first: date, last: date, run_id: str
+) -> backfilling.Withdrawn:
+    with workdb.connect(settings) as con:
+        return backfilling.withdraw(con, settings, source, first, last, run_id)
+
+
+@task(cache_policy=NONE)
+def check_freshness(settings: Settings) -> list[freshness.Alert]:
+    """Silent sources and missing days: a WARNING line and a Prefect event each."""
+    with workdb.connect(settings) as con:
+        alerts = freshness.check(con, settings)
+    freshness.warn(alerts, get_run_logger())
+    freshness.emit(alerts)
+    return alerts
 
 
 @task(cache_policy=NONE)
@@ -91,15 +112,20 @@ def publish(settings: Settings, run_id: str, data_docs: Path | None, dbt_target:
 # ---- the flow ------------------------------------------------------------------------------------
 @flow(name="fraudbrain-pipeline", log_prints=True)
 def pipeline(
-    settings: Settings | None = None, full_refresh: bool = False, sources: list[str] | None = None
+    settings: Settings | None = None,
+    full_refresh: bool = False,
+    sources: list[str] | None = None,
+    backfill: tuple[date, date] | None = None,
 ) -> RunSummary:
     """Load every new batch and police row, validate it, build the warehouse and publish it.
 
     ``sources`` limits extraction (e.g. ``["police"]`` for the frequent run that takes new cases);
-    the warehouse is always built and published whole.
+    the warehouse is always built and published whole. ``backfill`` (first, last batch date) first hands
+    the file batches of that range back to extraction (``flows.backfill``), then rebuilds from scratch.
     """
     settings = settings or Settings()
     sources = sources or list(ALL_SOURCES)
+    full_refresh = full_refresh or backfill is not None
     settings.resolved_pii_key()  # a missing key stops the run before anything is read
     settings.resolved_vault_key()
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
@@ -110,6 +136,9 @@ def pipeline(
         with workdb.connect(settings) as con:
             workdb.start_run(con, run_id)
         try:
+            if backfill is not None:
+                with _timed(summary, "backfill"):
+                    _withdraw(settings, run_id, summary, sources, backfill)
             with _timed(summary, "extract+validate"):
                 _extract(settings, run_id, summary, sources)
             with workdb.connect(settings) as con:
@@ -141,6 +170,7 @@ def pipeline(
         summary.dbt_docs = settings.dbt_docs_dir / "index.html"
         summary.portal = settings.portal_dir / "index.html"
         logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)
+        summary.alerts = [a.message for a in check_freshness(settings)]
     return summary
 
 
@@ -164,11 +194,27 @@ def _build_and_publish(settings: Settings, run_id: str, summary: RunSummary, ful
 
 @contextmanager
 def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    """Time a stage into the summary, and show it on the terminal's progress display (if any)."""
     start = time.perf_counter()
+    progress.started(stage)
     try:
         yield
     finally:
         summary.timings[stage] = summary.timings.get(stage, 0.0) + time.perf_counter() - start
+    progress.finished(stage)
+
+
+def _withdraw(
+    settings: Settings, run_id: str, summary: RunSummary, sources: list[str], backfill: tuple[date, date]
+) -> None:
+    first, last = backfill
+    backfilling.check_range(first, last)
+    for source in sources:
+        if source == "police":
+            continue  # police rows are taken by watermark, not by batch date
+        name = f"withdraw {source} {first}..{last}"
+        withdrawn = withdraw_for_backfill.with_options(name=name)(settings, source, first, last, run_id)
+        summary.withdrawn.append(withdrawn.describe())
 
 
 def _retry(settings: Settings) -> dict:
@@ -182,13 +228,18 @@ def _extract(settings: Settings, run_id: str, summary: RunSummary, sources: list
     for source in sources:
         try:
             if source == "police":
+                progress.started("extract police")
                 extract_police.with_options(**_retry(settings))(settings, run_id)
+                progress.finished("extract police")
                 continue
             find = find_new_batches.with_options(name=f"find {source} batches", **_retry(settings))
-            for batch in find(settings, source):
+            batches = find(settings, source)
+            progress.report(f"extract {source}", 0, len(batches))
+            for done, batch in enumerate(batches, 1):
                 name = f"extract {source} {batch.batch}"
                 result = extract_file_batch.with_options(name=name, **_retry(settings))(settings, batch, run_id)
                 summary.batches.append(f"{source} {batch.batch}: {result.status}")
+                progress.report(f"extract {source}", done, len(batches))
         except Exception as exc:  # a source's failure must not stop the other sources
             message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
             summary.failed_sources[source] = message

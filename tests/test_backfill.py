@@ -1,0 +1,205 @@
+"""Backfill and repair: a date range of file batches is taken again from the landing zone, ledger balanced."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows import ledger
+from flows.backfill import BadRange, check_range, file_sources, withdraw
+from flows.extract.files import load_file_batch, pending_batches
+from flows.settings import Settings
+from flows.validate import open_context
+from tests.conftest import E2E_KEY, E2E_VAULT_KEY
+from tests.fixtures_landing import CDR_COLS, SUB_COLS, cdr_row, csv_bytes, subscriber_row, write_batch
+
+DAYS = ("2026-05-10", "2026-05-11", "2026-05-12")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    settings = Settings(landing=str(tmp_path / "landing"), work_dir=tmp_path / "work")
+    con = duckdb.connect(":memory:")
+    ledger.ensure_schema(con)
+    yield settings, con
+    con.close()
+
+
+def telecom(
+    settings: Settings, batch: str, calls: list[list], delivery_id: str | None = None, cols: tuple = CDR_COLS
+) -> str:
+    files = {
+        "cdr.csv.gz": csv_bytes(list(cols), calls, gz=True),
+        "subscribers.csv": csv_bytes(SUB_COLS, [subscriber_row()]),
+    }
+    return write_batch(settings.landing, "telecom", batch, files, delivery_id=delivery_id)
+
+
+def calls(batch: str, n: int = 2, bad: int = 0) -> list[list]:
+    """``n`` good calls of that day and ``bad`` with a negative duration (quarantined)."""
+    good = [cdr_row(f"{batch}-c{i}", start=f"{batch} 10:00:0{i}") for i in range(n)]
+    return good + [cdr_row(f"{batch}-bad{i}", start=f"{batch} 11:00:00", duration="-1") for i in range(bad)]
+
+
+def take(con, settings: Settings, run_id: str) -> list[str]:
+    ctx = open_context(settings)
+    return [load_file_batch(con, settings, b, run_id, ctx).status for b in pending_batches(con, settings, "telecom")]
+
+
+def loaded_world(env) -> tuple[Settings, duckdb.DuckDBPyConnection]:
+    settings, con = env
+    for day in DAYS:
+        telecom(settings, day, calls(day, bad=1))
+    assert take(con, settings, "r1") == ["loaded"] * 3
+    return settings, con
+
+
+def ledger_by(con, *where: str) -> list[tuple]:
+    clause = " and ".join(where) or "true"
+    return con.execute(
+        f"select batch, status, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from audit.load_ledger "
+        f"where table_name = 'cdr' and {clause} group by all order by all"
+    ).fetchall()
+
+
+def test_a_range_is_taken_again_and_earlier_loads_become_replaced(env) -> None:
+    settings, con = loaded_world(env)
+    got = withdraw(con, settings, "telecom", date(2026, 5, 11), date(2026, 5, 12), "bf1")
+    assert got.batches == ["2026-05-11", "2026-05-12"] and got.not_landed == []
+    assert [b.batch for b in pending_batches(con, settings, "telecom")] == ["2026-05-11", "2026-05-12"]
+    assert con.execute("select count(distinct _batch) from raw.telecom__cdr").fetchone()[0] == 1, "rows withdrawn"
+    assert ledger.check_invariants(con) == [], "balanced between withdrawal and reload"
+
+    assert take(con, settings, "bf1") == ["loaded", "loaded"]
+    assert ledger.check_invariants(con) == []
+    assert con.execute("select count(*) from raw.telecom__cdr").fetchone()[0] == 6
+    assert con.execute("select count(*) from quarantine.rows where _table = 'cdr'").fetchone()[0] == 3, "not twice"
+    assert ledger_by(con, "status = 'replaced'") == [
+        ("2026-05-11", "replaced", 3, 2, 1),
+        ("2026-05-12", "replaced", 3, 2, 1),
+    ]
+    assert ledger_by(con, "status = 'loaded'") == [
+        ("2026-05-10", "loaded", 3, 2, 1),
+        ("2026-05-11", "loaded", 3, 2, 1),
+        ("2026-05-12", "loaded", 3, 2, 1),
+    ]
+    assert pending_batches(con, settings, "telecom") == []
+
+
+def test_files_resent_under_the_same_delivery_id_are_taken_only_by_a_backfill(env) -> None:
+    settings, con = loaded_world(env)
+    telecom(settings, "2026-05-11", calls("2026-05-11", n=4))  # fixed files, same delivery id
+    assert pending_batches(con, settings, "telecom") == [], "a normal run does not see them"
+    withdraw(con, settings, "telecom", date(2026, 5, 11), date(2026, 5, 11), "bf1")
+    assert take(con, settings, "bf1") == ["loaded"]
+    per_batch = dict(con.execute("select _batch, count(*) from raw.telecom__cdr group by 1").fetchall())
+    assert per_batch == {"2026-05-10": 2, "2026-05-11": 4, "2026-05-12": 2}
+    assert ledger.check_invariants(con) == []
+
+
+def test_a_batch_resent_under_a_new_delivery_id_supersedes_the_old_record(env) -> None:
+    settings, con = loaded_world(env)
+    telecom(settings, "2026-05-12", calls("2026-05-12", n=3), delivery_id="telecom-2026-05-12-d2")
+    withdraw(con, settings, "telecom", date(2026, 5, 12), date(2026, 5, 12), "bf1")
+    assert take(con, settings, "bf1") == ["loaded"]
+    states = con.execute(
+        "select delivery_id, status from audit.batches where batch = '2026-05-12' order by 1"
+    ).fetchall()
+    assert states == [("telecom-2026-05-12-d1", "replaced"), ("telecom-2026-05-12-d2", "loaded")]
+    assert pending_batches(con, settings, "telecom") == []
+    assert ledger.check_invariants(con) == []
+
+
+def test_a_batch_gone_from_the_landing_zone_is_kept_not_withdrawn(env) -> None:
+    settings, con = loaded_world(env)
+    shutil.rmtree(Path(settings.landing) / "telecom" / "batch=2026-05-10")
+    got = withdraw(con, settings, "telecom", date(2026, 5, 1), date(2026, 5, 10), "bf1")
+    assert got.batches == [] and got.not_landed == ["2026-05-10"]
+    assert con.execute("select count(*) from raw.telecom__cdr where _batch = '2026-05-10'").fetchone()[0] == 2
+    assert "kept" in got.describe()
+
+
+def test_a_held_batch_in_the_range_is_taken_again(env) -> None:
+    settings, con = env
+    drifted = ("call_id", "caller", "callee", "begin_time", "duration_s", "cell_id", "imei")
+    telecom(settings, "2026-05-10", calls("2026-05-10"), cols=drifted)  # schema drift: held
+    assert take(con, settings, "r1") == ["held"]
+    telecom(settings, "2026-05-10", calls("2026-05-10", n=4))  # the source fixed it, same delivery id
+    withdraw(con, settings, "telecom", date(2026, 5, 10), date(2026, 5, 10), "bf1")
+    assert take(con, settings, "bf1") == ["loaded"]
+    statuses = {r[1] for r in ledger_by(con)}
+    assert statuses == {"replaced", "loaded"}, "the held rows are history now"
+    assert ledger.check_invariants(con) == []
+
+
+def test_a_range_must_be_ordered_and_name_file_sources() -> None:
+    with pytest.raises(BadRange):
+        check_range(date(2026, 5, 2), date(2026, 5, 1))
+    with pytest.raises(BadRange):
+        file_sources("police")
+    assert file_sources("all") == ["telecom", "finance"]
+
+
+# ---- the one pipeline run: `fraudbrain backfill` on the tiny world -----------------------------------
+@pytest.mark.usefixtures("prefect_harness")
+def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_path, monkeypatch) -> None:
+    """Batches first loaded by the extract step alone, then `fraudbrain backfill` takes a day again, through
+    the pipeline (validation, dbt from scratch, publish), and reports its stages to the progress listeners."""
+    from flows import progress
+    from flows.cli import app
+    from flows.extract import police
+
+    settings = Settings(
+        landing=tiny_world["landing"],
+        police_url=tiny_world["police_url"],
+        work_dir=tmp_path / "work",
+        warehouse=tmp_path / "wh" / "fraudbrain.duckdb",
+    )
+    settings.work_dir.mkdir(parents=True)
+    with duckdb.connect(str(settings.work_db)) as con:
+        ledger.ensure_schema(con)
+        ctx = open_context(settings)
+        for source in ("telecom", "finance"):
+            for b in pending_batches(con, settings, source):
+                load_file_batch(con, settings, b, "first-load", ctx)
+        police.load_police(con, settings, "first-load")
+        days = [r[0] for r in con.execute("select distinct batch from audit.batches order by 1").fetchall()]
+        before = con.execute("select count(*) from audit.load_ledger where status = 'loaded'").fetchone()[0]
+    day = days[-1]
+    for name, value in {
+        "FRAUDBRAIN_LANDING": settings.landing,
+        "FRAUDBRAIN_WORK_DIR": str(settings.work_dir),
+        "FRAUDBRAIN_WAREHOUSE": str(settings.warehouse),
+        "FRAUDBRAIN_PII_KEY": E2E_KEY,
+        "FRAUDBRAIN_VAULT_KEY": E2E_VAULT_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    seen: list[str] = []
+    with progress.listening(lambda what, done, total: seen.append(what)):
+        result = CliRunner().invoke(app, ["backfill", "--source", "all", "--from", day, "--to", day, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(settings.warehouse), read_only=True) as wh:
+        replaced = wh.execute(
+            "select distinct source, batch from audit.load_ledger where status = 'replaced' order by 1"
+        ).fetchall()
+        assert replaced == [("finance", day), ("telecom", day)]
+        loaded = wh.execute("select count(*) from audit.load_ledger where status = 'loaded'").fetchone()[0]
+        assert loaded == before, "each withdrawn file loaded again once"
+        unbalanced = wh.execute(
+            "select count(*) from audit.load_ledger where rows_read <> rows_loaded + rows_quarantined + rows_duplicate"
+        ).fetchone()[0]
+        assert unbalanced == 0
+        assert wh.execute("select count(*) from marts.fct_calls").fetchone()[0] > 0
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert ledger.check_invariants(con) == []
+    assert {"backfill", "extract telecom", "extract finance", "dbt marts", "publish"} <= set(seen)
