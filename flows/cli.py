@@ -49,10 +49,15 @@ def simulate(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="no progress bars (off anyway if not a TTY)")
     ] = False,
+    knobs: Annotated[
+        list[str] | None, typer.Option("--set", help="a SimConfig knob KEY=VALUE (repeatable; simulator/config.py)")
+    ] = None,
 ) -> None:
     """Write a simulated world (telecom and finance batches, a police database, ground truth)."""
     import simulator
     from flows.progress import terminal_bars, wanted
+
+    config = simulator.SimConfig(**dict(k.split("=", 1) for k in knobs or []))  # type: ignore[arg-type]
 
     with terminal_bars(err, wanted(err, no_progress)) as report:
         summary = simulator.simulate(
@@ -63,6 +68,7 @@ def simulate(
             days=days,
             scale=scale,
             seed=seed,
+            config=config,
             progress=report,
         )
     console.print(summary)
@@ -276,6 +282,7 @@ def evaluate(
 def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
 ) -> None:
     """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run."""
     from flows.status import collect
@@ -285,28 +292,39 @@ def status(
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(st.to_json() + "\n")
+        return
+    _print_status(st)
+
+
+def _print_status(st: Any) -> None:
     table = Table(
         "source",
         "last batch / watermark",
-        "taken at",
+        "last arrival",
         "read",
         "loaded",
         "quarantined",
         "duplicate",
         "held",
+        "last run",
+        "freshness",
         title=f"fraudbrain status (from the {st.read_from})",
     )
     for s in st.sources:
-        t = s.totals
+        t, run = s.totals, s.last_run
         table.add_row(
             s.source,
             str(s.last_batch or "-"),
-            str(s.last_arrival or "-"),
+            f"{s.last_arrival:%Y-%m-%d %H:%M}" if s.last_arrival else "never",
             f"{t['read']:,}",
             f"{t['loaded']:,}",
-            f"{t['quarantined']:,}",
+            f"{t['quarantined']:,}" + ("" if s.quarantined_rows is None else f" ({s.quarantined_rows:,} kept)"),
             f"{t['duplicate']:,}",
-            str(len(s.held)),
+            str(len(s.held)) + (f" (+{len(s.released)} released)" if s.released else ""),
+            f"{run['status']} {run['started_at']:%m-%d %H:%M}" if run else "-",
+            s.freshness if s.freshness in ("fresh", "not watched") else f"[yellow]{s.freshness}[/yellow]",
         )
     console.print(table)
     if st.last_run:
@@ -315,10 +333,9 @@ def status(
             f"last run {r['run_id']}: [bold]{r['status']}[/bold] ({r['started_at']} → {r['finished_at']})"
             + (f": {r['message']}" if r["message"] else "")
         )
-    alerts = [a for s in st.sources for a in s.alerts]
-    for a in alerts:
+    for a in st.alerts:
         console.print(f"[yellow]ALERT[/yellow] {a}")
-    if not alerts:
+    if not st.alerts:
         console.print("[green]all sources fresh, nothing held[/green]")
 
 
@@ -353,12 +370,16 @@ def serve(
     daily_cron: Annotated[str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")] = "30 2 * * *",
     police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
 ) -> None:
-    """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops)."""
-    from flows.deployments import NoPrefectServer, serve_all
+    """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops).
+
+    Also creates (or updates) the Prefect automation that reacts to freshness alerts, notifying the block
+    named by FRAUDBRAIN_ALERT_BLOCK if set.
+    """
+    from flows.deployments import NoNotificationBlock, NoPrefectServer, serve_all
 
     try:
-        serve_all(daily_cron, police_every)
-    except NoPrefectServer as exc:
+        serve_all(daily_cron, police_every, _settings())
+    except (NoPrefectServer, NoNotificationBlock) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Documented demo keys (README, SECURITY.md): usable only with `--demo` / FRAUDBRAIN_DEMO=true.
@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     # keys (never in files of the repository)
     pii_key: SecretStr | None = None
     vault_key: SecretStr | None = None
+    # ... or the name of a Prefect Secret block holding it (read when no variable is set)
+    pii_key_block: str | None = None
+    vault_key_block: str | None = None
     demo: bool = False
+    # retention: clear personal data of batches older than this is purged from raw and quarantine
+    retention_days: int = 365
     # extraction: a source read that fails is retried with exponential back-off (delay, 2×delay, 4×delay…)
     source_retries: int = 3
     source_retry_delay_s: float = 2.0
@@ -38,6 +43,11 @@ class Settings(BaseSettings):
     redelivery_window_batches: int = 7  # a source may re-deliver one of its last N batches
     # freshness: hours after which a silent source raises an alert (file sources deliver daily)
     freshness_hours: dict[str, float] = {"telecom": 30.0, "finance": 30.0, "police": 6.0}
+    # freshness alerts through Prefect (`fraudbrain serve` creates the automation): a notification block
+    # ("<block type slug>/<block name>", e.g. "slack-webhook/fraudbrain-alerts") to send them to, if any,
+    # and how long one source's alerts stay quiet after a notification
+    alert_block: str | None = None
+    alert_repeat_hours: float = 6.0
     # validation: a batch whose share of malformed identifiers exceeds this is held
     max_malformed_id_rate: float = 0.02
 
@@ -76,11 +86,23 @@ class Settings(BaseSettings):
         return self.published_dir / "portal"
 
     # ---- keys ----------------------------------------------------------------------------------
+    _block_secrets: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
+
     def resolved_pii_key(self) -> str:
-        return _resolve_key(self.pii_key, DEMO_PII_KEY, "FRAUDBRAIN_PII_KEY", self.demo)
+        value = self.pii_key or self._from_block(self.pii_key_block, "FRAUDBRAIN_PII_KEY")
+        return _resolve_key(value, DEMO_PII_KEY, "FRAUDBRAIN_PII_KEY", self.demo)
 
     def resolved_vault_key(self) -> str:
-        return _resolve_key(self.vault_key, DEMO_VAULT_KEY, "FRAUDBRAIN_VAULT_KEY", self.demo)
+        value = self.vault_key or self._from_block(self.vault_key_block, "FRAUDBRAIN_VAULT_KEY")
+        return _resolve_key(value, DEMO_VAULT_KEY, "FRAUDBRAIN_VAULT_KEY", self.demo)
+
+    def _from_block(self, block: str | None, env_name: str) -> SecretStr | None:
+        """The key from a Prefect Secret block (read once per settings object), when one is named."""
+        if not block:
+            return None
+        if block not in self._block_secrets:
+            self._block_secrets[block] = SecretStr(load_secret_block(block, env_name))
+        return self._block_secrets[block]
 
     def token_key_id(self) -> str:
         """A short public fingerprint of the token key, published with every mart row."""
@@ -89,6 +111,19 @@ class Settings(BaseSettings):
 
 def key_fingerprint(key: str) -> str:
     return hashlib.sha256(b"fraudbrain-key-id:" + key.encode("utf-8")).hexdigest()[:12]
+
+
+def load_secret_block(name: str, env_name: str) -> str:
+    """``Secret.load(name).get()`` from the Prefect API; a clear error when it cannot be read."""
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(name).get()
+    except Exception as exc:  # no such block, no API: the key is missing
+        raise KeyError_(f"{env_name}: the Prefect Secret block {name!r} cannot be read ({type(exc).__name__})") from exc
+    if not isinstance(value, str) or not value:
+        raise KeyError_(f"{env_name}: the Prefect Secret block {name!r} holds no text key")
+    return value
 
 
 def _resolve_key(value: SecretStr | None, demo_value: str, env_name: str, demo: bool) -> str:

@@ -6,27 +6,33 @@ Read from the working database when no run holds it, else from the last publishe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from flows import freshness
 from flows.settings import Settings
 
-FILE_SOURCES = ("telecom", "finance")
+FILE_SOURCES = freshness.FILE_SOURCES
+RUN_COLUMNS = ("run_id", "started_at", "finished_at", "status", "message")
 
 
 @dataclass
 class SourceStatus:
     source: str
-    last_batch: str | None = None  # batch date (files) or watermark (police)
-    last_arrival: datetime | None = None  # when we took it
-    totals: dict[str, int] = field(default_factory=dict)
-    quarantined_rows: int | None = None
+    last_batch: str | None = None  # latest batch date taken (files) or the police watermark
+    last_arrival: datetime | None = None  # when the source last delivered something new
+    totals: dict[str, int] = field(default_factory=dict)  # ledger rows that count (not replaced)
+    quarantined_rows: int | None = None  # rows in quarantine.rows (work database only)
     held: list[str] = field(default_factory=list)  # "<batch>: <status> <message>"
+    released: list[str] = field(default_factory=list)  # batches up for replay or backfill
     missing_days: list[str] = field(default_factory=list)
+    last_run: dict[str, Any] | None = None  # the last run that took something of this source
+    freshness: str = "fresh"  # fresh | stale | missing days | stale, missing days | not watched
     alerts: list[str] = field(default_factory=list)
 
 
@@ -35,6 +41,13 @@ class Status:
     read_from: str
     sources: list[SourceStatus]
     last_run: dict[str, Any] | None
+
+    @property
+    def alerts(self) -> list[str]:
+        return [a for s in self.sources for a in s.alerts]
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "alerts": self.alerts}, default=str, ensure_ascii=False, indent=2)
 
 
 def open_status_db(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, str]:
@@ -51,63 +64,77 @@ def collect(settings: Settings, now: datetime | None = None) -> Status:
     now = now or datetime.now()
     con, label = open_status_db(settings)
     try:
-        sources = [_source_status(con, s, settings, now) for s in (*FILE_SOURCES, "police")]
+        alerts = freshness.check(con, settings, now)
+        sources = [_source_status(con, s, settings, alerts) for s in freshness.SOURCES]
         run = con.execute(
-            "select run_id, started_at, finished_at, status, message from audit.runs order by started_at desc limit 1"
+            f"select {', '.join(RUN_COLUMNS)} from audit.runs order by started_at desc limit 1"
         ).fetchone()
-        last_run = (
-            dict(zip(("run_id", "started_at", "finished_at", "status", "message"), run, strict=True)) if run else None
-        )
-        return Status(label, sources, last_run)
+        return Status(label, sources, dict(zip(RUN_COLUMNS, run, strict=True)) if run else None)
     finally:
         con.close()
 
 
-def _source_status(con: duckdb.DuckDBPyConnection, source: str, settings: Settings, now: datetime) -> SourceStatus:
+def _source_status(
+    con: duckdb.DuckDBPyConnection, source: str, settings: Settings, alerts: list[freshness.Alert]
+) -> SourceStatus:
     st = SourceStatus(source)
-    row = con.execute(
-        """select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
-                  coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0), max(loaded_at)
-           from audit.load_ledger where source = ? and status <> 'replaced'""",
-        [source],
-    ).fetchone()
-    st.totals = dict(zip(("ledger rows", "read", "loaded", "quarantined", "duplicate"), map(int, row[:5]), strict=True))
+    st.totals = _totals(con, source)
+    st.last_run = _last_run(con, source)
     if source in FILE_SOURCES:
-        batches = con.execute(
-            "select batch, status, coalesce(message, ''), first_seen_at from audit.batches "
-            "where source = ? order by batch",
-            [source],
-        ).fetchall()
-        loaded = [b for b in batches if b[1] == "loaded"]
-        if loaded:
-            st.last_batch, st.last_arrival = loaded[-1][0], loaded[-1][3]
-        st.held = [f"{b}: {s} {m}"[:200] for b, s, m, _t in batches if s in ("held", "refused")]
-        st.missing_days = _gaps([b[0] for b in loaded])
+        _file_batches(con, st)
     else:
-        wm = con.execute("select max(watermark), max(updated_at) from audit.watermarks").fetchone()
-        st.last_batch, st.last_arrival = wm
+        st.last_batch = con.execute("select max(watermark) from audit.watermarks").fetchone()[0]
+    st.last_arrival, _ = freshness.arrivals(con, source)
     if _has_table(con, "quarantine", "rows"):
         st.quarantined_rows = con.execute(
             "select count(*) from quarantine.rows where _source = ?", [source]
         ).fetchone()[0]
-    limit = settings.freshness_hours.get(source)
-    last_data = row[5]
-    if limit is not None and (last_data is None or now - last_data > timedelta(hours=limit)):
-        st.alerts.append(f"no new {source} data for more than {limit:g} h (last: {last_data or 'never'})")
-    if st.missing_days:
-        st.alerts.append(f"missing {source} batches: {', '.join(st.missing_days[:10])}")
-    for h in st.held:
-        st.alerts.append(f"held or refused {source} batch {h}")
+    mine = [a for a in alerts if a.source == source]
+    st.missing_days = [d for a in mine for d in a.missing_days]
+    st.freshness = _verdict(mine, watched=settings.freshness_hours.get(source) is not None)
+    st.alerts = [a.message for a in mine] + [f"held or refused {source} batch {h}" for h in st.held]
     return st
 
 
-def _gaps(batches: list[str]) -> list[str]:
-    days = sorted({date.fromisoformat(b) for b in batches})
-    if len(days) < 2:
-        return []
-    have = set(days)
-    span = (days[-1] - days[0]).days
-    return [str(days[0] + timedelta(d)) for d in range(span + 1) if days[0] + timedelta(d) not in have]
+def _totals(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+    row = con.execute(
+        """select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+                  coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
+           from audit.load_ledger where source = ? and status <> 'replaced'""",
+        [source],
+    ).fetchone()
+    return dict(zip(("ledger rows", "read", "loaded", "quarantined", "duplicate"), map(int, row), strict=True))
+
+
+def _file_batches(con: duckdb.DuckDBPyConnection, st: SourceStatus) -> None:
+    batches = con.execute(
+        "select batch, status, coalesce(message, '') from audit.batches where source = ? and status <> 'replaced' "
+        "order by batch",
+        [st.source],
+    ).fetchall()
+    loaded = [b for b, s, _m in batches if s == "loaded"]
+    st.last_batch = loaded[-1] if loaded else None
+    st.held = [f"{b}: {s} {m}"[:200] for b, s, m in batches if s in ("held", "refused")]
+    st.released = [b for b, s, _m in batches if s == "released"]
+
+
+def _last_run(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any] | None:
+    row = con.execute(
+        f"""select {", ".join(f"r.{c}" for c in RUN_COLUMNS)} from audit.runs r
+            where r.run_id = (select run_id from audit.load_ledger where source = ? order by loaded_at desc limit 1)""",
+        [source],
+    ).fetchone()
+    return dict(zip(RUN_COLUMNS, row, strict=True)) if row else None
+
+
+def _verdict(alerts: list[freshness.Alert], *, watched: bool) -> str:
+    kinds = {a.kind for a in alerts}
+    parts = [
+        label for kind, label in ((freshness.STALE, "stale"), (freshness.MISSING_DAY, "missing days")) if kind in kinds
+    ]
+    if parts:
+        return ", ".join(parts)
+    return "fresh" if watched else "not watched"
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
