@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SimConfig(BaseModel):
@@ -28,6 +28,14 @@ class SimConfig(BaseModel):
     warning_rate: float = Field(0.35, ge=0, le=1, description="victims who receive an early warning")
     report_rate: float = Field(0.6, ge=0, le=1, description="paying victims who report a case")
     bust_rate: float = Field(0.6, ge=0, le=1, description="gangs busted within the horizon")
+    mule_hops_min: int = Field(1, ge=1, le=8, description="fewest mule-to-mule hops of a chain before cash-out")
+    mule_hops_max: int = Field(3, ge=1, le=8, description="most mule-to-mule hops of a chain before cash-out")
+    pass_through_slowdown: float = Field(
+        1.0, ge=1, le=500, description="multiplies every laundering delay: 1 = minutes, 50 = hours to days"
+    )
+    two_city_gang_share: float = Field(
+        0.0, ge=0, le=1, description="gangs with half their suppliers and callers in a second pilot city"
+    )
 
     # --- innocent look-alikes (shares of adults unless stated)
     many_cards_rate: float = Field(0.01, ge=0, le=1, description="people with many cards opened over years")
@@ -63,3 +71,9 @@ class SimConfig(BaseModel):
 
     # --- deliveries
     redelivery_rate: float = Field(0.0, ge=0, le=1, description="batches delivered damaged, then re-delivered")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SimConfig:
+        if self.mule_hops_min > self.mule_hops_max:
+            raise ValueError("mule_hops_min must not exceed mule_hops_max")
+        return self

@@ -106,6 +106,46 @@ def _recruits(
     return pool[:need]
 
 
+def rng_share(rng: np.random.Generator, share: float) -> bool:
+    """A draw with probability `share`; draws nothing at 0 (worlds without the knob stay unchanged)."""
+    return share > 0 and bool(rng.random() < share)
+
+
+def _second_county(w: World, rng: np.random.Generator, org: int) -> int:
+    """A populated county of another pilot city than the organizer's."""
+    city = R.COUNTIES[int(w.home[org])].city
+    others = [i for i, c in enumerate(R.COUNTIES) if c.city != city and c.weight >= 0.05]
+    return int(others[int(rng.integers(len(others)))])
+
+
+def _recruit_in_second_city(
+    w: World,
+    rng: np.random.Generator,
+    org: int,
+    pool: list[tuple[int, str]],
+    second: int,
+    birth_region: np.ndarray,
+    counts: tuple[int, int, int],
+) -> list[tuple[int, str]]:
+    """Replace half of the suppliers and callers with people living in the second city.
+
+    Fellow-townsmen who moved there (same ID region as the organizer) come first, then anyone."""
+    n_sup, n_mule, n_call = counts
+    city = R.COUNTIES[second].city
+    in_city = np.array([R.COUNTIES[i].city == city for i in range(len(R.COUNTIES))])[w.home]
+    taken = np.zeros(w.n, dtype=bool)
+    taken[[p for p, _ in pool]] = True
+    eligible = (w.age >= 18) & (w.age <= 65) & ~w.in_gang & ~taken & in_city
+    home = rng.permutation(np.flatnonzero(eligible & (birth_region == birth_region[org])))
+    other = rng.permutation(np.flatnonzero(eligible & (birth_region != birth_region[org])))
+    recruits = [(int(p), "hometown") for p in home[:4].tolist()] + [(int(p), "other") for p in other[:8].tolist()]
+    pool = pool + [(-1, "")] * max(0, n_sup + n_mule + n_call - len(pool))
+    slots = list(range(n_sup // 2, n_sup)) + list(range(n_sup + n_mule + n_call // 2, n_sup + n_mule + n_call))
+    for slot, recruit in zip(slots, recruits, strict=False):
+        pool[slot] = recruit
+    return pool  # (-1, "") marks a role nobody fills
+
+
 def _foreign_number(rng: np.random.Generator) -> str:
     prefix = R.FOREIGN_PREFIXES[rng.integers(len(R.FOREIGN_PREFIXES))]
     return prefix + "".join(str(d) for d in rng.integers(0, 10, size=8))
@@ -151,6 +191,9 @@ def plant_gangs(w: World, rng: np.random.Generator, sims, cards) -> None:
         kind = "family" if rng.random() < cfg.family_recruitment_share else "hometown"
         n_sup, n_mule, n_call = int(rng.integers(3, 7)), int(rng.integers(2, 4)), int(rng.integers(2, 4))
         pool = _recruits(w, rng, org, kind, w.in_gang, birth_region, n_sup + n_mule + n_call)
+        second = _second_county(w, rng, org) if rng_share(rng, cfg.two_city_gang_share) else None
+        if second is not None:
+            pool = _recruit_in_second_city(w, rng, org, pool, second, birth_region, (n_sup, n_mule, n_call))
         active_from = int(rng.integers(-25, 16))
         bust = active_from + int(rng.integers(20, 80)) if rng.random() < cfg.bust_rate else None
         outlet_region = str(rng.choice(COUNTY_CODES))
@@ -163,14 +206,19 @@ def plant_gangs(w: World, rng: np.random.Generator, sims, cards) -> None:
             outlet=f"OUT{outlet_region}-{int(rng.integers(40, 99)):04d}",
             active_from=active_from,
             bust_day=bust,
+            second_county=second,
         )
         g.members.append((org, "organizer", "organizer"))
         roles = ["card_supplier"] * n_sup + ["mule"] * n_mule + ["caller"] * n_call
         for (p, via), role in zip(pool, roles, strict=False):
+            if p < 0:
+                continue
             w.in_gang[p] = True
             g.members.append((p, role, via))
         _equip_gang(w, rng, g, sims, cards, outlet_region)
         g.cells = rng.choice(w.county_cells[g.base_county], size=2).tolist()
+        if second is not None:  # callers work from both cities
+            g.cells[1] = int(rng.choice(w.county_cells[second]))
         g.foreign = [_foreign_number(rng) for _ in range(3)] + [_network_number(rng) for _ in range(2)]
         w.gangs.append(g)
         cs, cn = int(w.clan_start[w.clan[org]]), int(w.clan_size[w.clan[org]])
@@ -444,8 +492,8 @@ def _gang_device(w: World, g: Gang) -> tuple[str, str]:
 
 
 def _launder(w: World, rng: np.random.Generator, ep: Episode, pay: Payment, typology: str) -> list[FraudTxn]:
-    """Fast pass-through of one payment: hops over mule cards, then cash-out at ATMs."""
-    g = ep.gang
+    """Pass-through of one payment (fast unless slowed down): hops over mule cards, then cash-out at ATMs."""
+    g, cfg = ep.gang, w.config
     device, ip = _gang_device(w, g)
     mules = [c for c in g.mule_cards if w.c_opened[c] < pay.t and c != g.collector_card] or [g.collector_card]
     out: list[FraudTxn] = []
@@ -461,26 +509,30 @@ def _launder(w: World, rng: np.random.Generator, ep: Episode, pay: Payment, typo
                 )
             )
 
+    def wait(lo: int, hi: int) -> int:
+        """A pass-through delay in seconds (slowed down by the configuration)."""
+        return int(int(rng.integers(lo, hi)) * cfg.pass_through_slowdown)
+
     def cash_out(src: int, cents: int, at: int, hop: int) -> None:
         cents -= cents % 10_000  # whole hundreds of yuan
         while cents > 0:
             chunk = min(cents, ATM_CHUNK)
-            at += int(rng.integers(60, 600))
+            at += wait(60, 600)
             move(src, None, chunk, at, hop)
             cents -= chunk
 
     amount = pay.cents - pay.cents * int(rng.integers(0, 2)) // 100
     if typology == "chain":
         cur = pay.to_card
-        hops = int(rng.integers(1, 4))
+        hops = int(rng.integers(cfg.mule_hops_min, cfg.mule_hops_max + 1))
         for h in range(1, hops + 1):
             nxt = mules[int(rng.integers(len(mules)))] if h < hops else g.collector_card
-            t += int(rng.integers(120, 2400))
+            t += wait(120, 2400)
             move(cur, nxt, amount, t, h)
             cur = nxt
         cash_out(cur, amount, t, hops + 1)
     elif typology == "fan_in":
-        t += int(rng.integers(120, 2400))
+        t += wait(120, 2400)
         move(pay.to_card, g.collector_card, amount, t, 1)
         cash_out(g.collector_card, amount, t, 2)
     else:
@@ -492,13 +544,13 @@ def _launder(w: World, rng: np.random.Generator, ep: Episode, pay: Payment, typo
         for dst, part in zip(targets, parts, strict=True):
             if part <= 0:
                 continue
-            t += int(rng.integers(60, 900))
+            t += wait(60, 900)
             move(pay.to_card, int(dst), part, t, 1)
             if typology == "fan_out":
                 cash_out(int(dst), part, t, 2)
             else:
-                t2 = t + int(rng.integers(300, 3600))
+                t2 = t + wait(300, 3600)
                 move(int(dst), g.collector_card, part, t2, 2)
         if typology == "scatter_gather":
-            cash_out(g.collector_card, amount, t + 3600, 3)
+            cash_out(g.collector_card, amount, t + int(3600 * cfg.pass_through_slowdown), 3)
     return out

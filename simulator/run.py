@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator import defects as D
+from simulator import deliveries as RD
 from simulator import police as P
 from simulator import truth as T
 from simulator.clock import DAY, money, rng_for
@@ -36,7 +37,7 @@ from simulator.writers import BatchWriter, delivery_id
 
 DEFAULT_EPOCH = date(2026, 5, 1)
 WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
-TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects")
+TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries")
 Progress = Callable[[str, int, int], None]
 
 
@@ -78,7 +79,8 @@ def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, con
     if state is None:
         first = start or DEFAULT_EPOCH
         return first, first
-    if state["seed"] != seed or state["scale"] != scale or state["config"] != config.model_dump():
+    known = SimConfig(**state["config"]).model_dump()  # type: ignore[arg-type]  # knobs added later: defaults
+    if state["seed"] != seed or state["scale"] != scale or known != config.model_dump():
         raise ValueError(f"{truth} holds a world with other seed/scale/config: {state['seed']}, {state['scale']}")
     epoch = date.fromisoformat(str(state["epoch"]))
     nxt = date.fromisoformat(str(state["last_day"])) + timedelta(days=1)
@@ -112,7 +114,7 @@ def simulate(
     last = first + days - 1
     summary = SimSummary(landing_p, police_url, truth_p, start, w.clock.date_of(last), w.n, 0.0)
     rows: dict[str, int] = defaultdict(int)
-    episodes, pd = _plan(w, first, last)
+    episodes, pd = _plan(w, first, last, redelivered_from=first - RD.MAX_LAG if config.redelivery_rate > 0 else first)
     engine = P.engine_for(police_url)
     with engine.begin() as conn:
         P.create_tables(conn)
@@ -121,6 +123,9 @@ def simulate(
         if progress:
             progress("days", i, days)
         truth_day: dict[str, list[dict[str, object]]] = defaultdict(list, {k: [] for k in TRUTH_TABLES})
+        for redone in _redeliver(w, landing_p, day, calls_by_day, txns_by_day, pd.freezes):
+            truth_day["redeliveries"].append(redone)
+            rows[f"redelivered/{redone['source']}"] += 1
         _telecom_day(w, landing_p, day, calls_by_day.get(day, []), rows, truth_day)
         _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, rows, truth_day)
         with engine.begin() as conn:
@@ -156,8 +161,9 @@ def simulate(
 # ---- planning: everything spawned in the window that can touch the generated days ---------------
 
 
-def _plan(w: World, first: int, last: int) -> tuple[list[Episode], P.PoliceDay]:
-    lo = max(0, first - WINDOW_DAYS)
+def _plan(w: World, first: int, last: int, redelivered_from: int) -> tuple[list[Episode], P.PoliceDay]:
+    """Episodes and police rows; batches from `redelivered_from` on can be generated again (re-deliveries)."""
+    lo = max(0, min(first, redelivered_from) - WINDOW_DAYS)
     episodes = [e for d in range(lo, last + 1) for e in episodes_for_day(w, d)]
     pd = P.PoliceDay()
     if first == 0:
@@ -180,6 +186,56 @@ def _bucket(episodes: list[Episode]) -> tuple[dict[int, list[FraudCall]], dict[i
     return calls, txns
 
 
+# ---- deliveries and re-deliveries ---------------------------------------------------------------
+
+
+def _writer(w: World, landing: Path, source: str, day: int, attempt: int) -> BatchWriter:
+    """The batch writer of one delivery: the first (damaged if so planned) or the corrected one."""
+    batch = w.clock.day_str(day)
+    damage = RD.damage_of(w.seed, w.config.redelivery_rate, source, day) if attempt == 0 else None
+    kind = "initial" if day == 0 else "delta"
+    return BatchWriter(landing, source, batch, kind, delivery_id(w.seed, source, batch, attempt), damage)
+
+
+def _finish(w: World, writer: BatchWriter, truth_day: dict[str, list[dict[str, object]]]) -> None:
+    """Write the manifest; a damaged first delivery is recorded in the truth on its day."""
+    damaged = writer.finish()
+    if damaged is not None and writer.damage is not None:
+        corrected = w.clock.day_str(writer.damage.corrected_on)
+        truth_day["redeliveries"].append(_delivery_row(writer, 1, writer.batch) | damaged | {"corrected_on": corrected})
+
+
+def _delivery_row(writer: BatchWriter, attempt: int, delivered_on: str) -> dict[str, object]:
+    return {
+        "source": writer.source,
+        "batch": writer.batch,
+        "attempt": attempt,
+        "delivery_id": writer.delivery,
+        "delivered_on": delivered_on,
+        "files": {k: int(v["rows"]) for k, v in sorted(writer.files.items())},  # type: ignore[call-overload]
+    }
+
+
+def _redeliver(
+    w: World,
+    landing: Path,
+    day: int,
+    calls_by_day: dict[int, list[FraudCall]],
+    txns_by_day: dict[int, list[FraudTxn]],
+    freezes: dict[int, list[tuple[int, int, str]]],
+) -> list[dict[str, object]]:
+    """Corrected deliveries arriving on `day`: each earlier damaged batch is written again in full."""
+    out: list[dict[str, object]] = []
+    rate = w.config.redelivery_rate
+    for b in RD.corrected_on(w.seed, rate, "telecom", day):
+        writer = _telecom_day(w, landing, b, calls_by_day.get(b, []), defaultdict(int), defaultdict(list), attempt=1)
+        out.append(_delivery_row(writer, 2, w.clock.day_str(day)))
+    for b in RD.corrected_on(w.seed, rate, "finance", day):
+        writer = _finance_day(w, landing, b, txns_by_day.get(b, []), freezes, defaultdict(int), defaultdict(list), 1)
+        out.append(_delivery_row(writer, 2, w.clock.day_str(day)))
+    return out
+
+
 # ---- telecom ----------------------------------------------------------------------------------
 
 
@@ -190,13 +246,12 @@ def _telecom_day(
     ep_calls: list[FraudCall],
     rows: dict[str, int],
     truth_day: dict[str, list[dict[str, object]]],
-) -> None:
+    attempt: int = 0,
+) -> BatchWriter:
     cfg, batch = w.config, w.clock.day_str(day)
     initial = day == 0
     rng = rng_for(w.seed, "telecom-defects", day)
-    writer = BatchWriter(
-        landing, "telecom", batch, "initial" if initial else "delta", delivery_id(w.seed, "telecom", batch)
-    )
+    writer = _writer(w, landing, "telecom", day, attempt)
     defects = truth_day["defects"]
     # subscribers
     subs = subscriber_rows(w, day, initial)
@@ -243,9 +298,10 @@ def _telecom_day(
         }
         for cid, c in order_calls
     ]
-    writer.finish()
+    _finish(w, writer, truth_day)
     for k, v in writer.rows().items():
         rows[k] += v
+    return writer
 
 
 def _cdr(
@@ -287,13 +343,12 @@ def _finance_day(
     freezes: dict[int, list[tuple[int, int, str]]],
     rows: dict[str, int],
     truth_day: dict[str, list[dict[str, object]]],
-) -> None:
+    attempt: int = 0,
+) -> BatchWriter:
     cfg, batch = w.config, w.clock.day_str(day)
     initial = day == 0
     rng = rng_for(w.seed, "finance-defects", day)
-    writer = BatchWriter(
-        landing, "finance", batch, "initial" if initial else "delta", delivery_id(w.seed, "finance", batch)
-    )
+    writer = _writer(w, landing, "finance", day, attempt)
     defects = truth_day["defects"]
     accounts = account_rows(w, day, initial, freezes)
     cut = bool(accounts) and rng.random() < cfg.truncated_file_rate
@@ -328,9 +383,10 @@ def _finance_day(
             }
         )
     _money_truth(w, txns, ids, truth_day)
-    writer.finish()
+    _finish(w, writer, truth_day)
     for k, v in writer.rows().items():
         rows[k] += v
+    return writer
 
 
 def _transactions(

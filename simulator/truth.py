@@ -48,6 +48,7 @@ def write_static(w: World, truth: Path, last_day: int) -> None:
                 "organizer_id_no": str(w.id_no[g.organizer]),
                 "hometown_region": g.hometown,
                 "base_region": str(COUNTY_CODES[g.base_county]),
+                "second_region": None if g.second_county is None else str(COUNTY_CODES[g.second_county]),
                 "active_from": w.clock.day_str(g.active_from),
                 "busted_on": None if g.bust_day is None else w.clock.day_str(g.bust_day),
                 "sim_outlet": g.outlet,

@@ -34,6 +34,7 @@ class Gang:
     outlet: str
     active_from: int  # day index
     bust_day: int | None
+    second_county: int | None = None  # a gang spanning two cities: where its other suppliers and callers live
     members: list[tuple[int, str, str]] = field(default_factory=list)  # (person, role, recruited_via)
     first_hop_cards: list[int] = field(default_factory=list)
     mule_cards: list[int] = field(default_factory=list)

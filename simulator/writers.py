@@ -10,6 +10,8 @@ import os
 import uuid
 from pathlib import Path
 
+from simulator.deliveries import Damage, cut_rows, damaged_file
+
 GZIP_LEVEL = 6
 
 
@@ -26,11 +28,16 @@ def deterministic_gzip(data: bytes) -> bytes:
 
 
 class BatchWriter:
-    """Writes one batch folder: data files first, then the `_SUCCESS` manifest."""
+    """Writes one batch folder: data files first, then the `_SUCCESS` manifest.
 
-    def __init__(self, landing: Path, source: str, batch: str, kind: str, delivery: str) -> None:
+    With a `damage`, the delivery is written damaged (simulator/deliveries.py) and `finish` says how."""
+
+    def __init__(
+        self, landing: Path, source: str, batch: str, kind: str, delivery: str, damage: Damage | None = None
+    ) -> None:
         self.dir = landing / source / f"batch={batch}"
         self.source, self.batch, self.kind, self.delivery = source, batch, kind, delivery
+        self.damage = damage
         self.files: dict[str, dict[str, object]] = {}
         self.dir.mkdir(parents=True, exist_ok=True)
         manifest = self.dir / "_SUCCESS"
@@ -60,7 +67,33 @@ class BatchWriter:
             body = body[: len(body) - len(last) - 1] + last[: max(1, len(last) // 2)]
         self._store(name, body, len(lines))
 
-    def finish(self) -> None:
+    def _damage(self) -> dict[str, object] | None:
+        """Damage one file as `self.damage` says; the manifest is written afterwards from `self.files`."""
+        if self.damage is None:
+            return None
+        rows = {n: int(m["rows"]) for n, m in self.files.items()}  # type: ignore[call-overload]
+        name = damaged_file(self.damage, rows)
+        if name is None:
+            return None
+        path, kind = self.dir / name, self.damage.kind
+        done: dict[str, object] = {"damage": kind, "file": name, "rows_sent": rows[name]}
+        if kind == "missing_rows":
+            keep = min(rows[name] - 1, int(rows[name] * self.damage.keep))
+            data = cut_rows(path.read_bytes(), name.endswith(".gz"), self.source == "telecom", keep)
+            self._store(name, data, keep)  # recompressed; the manifest agrees with the short file
+            done["rows_sent"] = keep
+        elif kind == "checksum_mismatch":
+            stored = path.read_bytes()
+            path.write_bytes(stored[: int(len(stored) * self.damage.keep)])
+            done["rows_sent"] = None  # unreadable
+        else:
+            path.unlink()
+            done["rows_sent"] = 0
+        return done
+
+    def finish(self) -> dict[str, object] | None:
+        """Write the manifest last; returns what was damaged (None for a sound delivery)."""
+        damaged = self._damage()
         manifest = {
             "batch": self.batch,
             "source": self.source,
@@ -71,6 +104,7 @@ class BatchWriter:
         tmp = self.dir.parent / f".{self.dir.name}._SUCCESS.tmp"
         tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         os.replace(tmp, self.dir / "_SUCCESS")
+        return damaged
 
     def rows(self) -> dict[str, int]:
         return {f"{self.source}/{k}": int(v["rows"]) for k, v in self.files.items()}  # type: ignore[call-overload]

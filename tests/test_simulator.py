@@ -284,6 +284,122 @@ def test_truth_inside_landing_is_refused(tmp_path: Path) -> None:
         simulate(str(tmp_path / "l"), f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "l/truth", days=1, scale=0.05)
 
 
+# ---- re-deliveries ----------------------------------------------------------------------------
+
+REDELIVER = SimConfig(redelivery_rate=0.4)
+
+
+def _checker(root: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, str(CHECKER), "--landing", str(root / "landing"), "--police-db", str(root / "police.db")]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def _manifest(root: Path, source: str, batch: str) -> dict:
+    return json.loads((root / "landing" / source / f"batch={batch}" / "_SUCCESS").read_text(encoding="utf-8"))
+
+
+def test_a_damaged_batch_is_seen_until_its_corrected_delivery_replaces_it(tmp_path: Path) -> None:
+    _run(tmp_path, days=4, config=REDELIVER)
+    first = [r for r in _truth_rows(tmp_path / "truth", "redeliveries") if r["attempt"] == 1]
+    pending = [r for r in first if r["corrected_on"] > "2026-05-04"]
+    assert pending, "the world as of day 4 holds a damaged delivery not yet corrected"
+    refused = {(r["source"], r["batch"]) for r in pending if r["damage"] != "missing_rows"}
+    res = _checker(tmp_path)
+    for source, batch in refused:  # the checker sees what the pipeline must refuse
+        assert f"{source}/batch={batch}" in res.stdout
+    if not refused:
+        assert res.returncode == 0, res.stdout
+    for r in pending:
+        man = _manifest(tmp_path, r["source"], r["batch"])
+        assert man["delivery_id"] == r["delivery_id"]
+        assert {k: v["rows"] for k, v in man["files"].items()} == r["files"]
+    _run(tmp_path, days=10, config=REDELIVER)  # continue to 2026-05-14: every correction has arrived
+    final = {(r["source"], r["batch"]): r for r in _truth_rows(tmp_path / "truth", "redeliveries") if r["attempt"] == 2}
+    assert {(r["source"], r["batch"]) for r in first} <= set(final)
+    for (source, batch), r in final.items():
+        man = _manifest(tmp_path, source, batch)
+        assert man["delivery_id"] == r["delivery_id"]
+        assert {k: v["rows"] for k, v in man["files"].items()} == r["files"]
+    for r in first:
+        if r["damage"] == "missing_rows":
+            assert r["rows_sent"] < final[(r["source"], r["batch"])]["files"][r["file"]]
+    late = [r for r in _truth_rows(tmp_path / "truth", "redeliveries") if r["attempt"] == 1 and r not in first]
+    late_refused = [r for r in late if r["damage"] != "missing_rows" and r["corrected_on"] > "2026-05-14"]
+    res = _checker(tmp_path)
+    assert (res.returncode == 0) == (not late_refused), res.stdout
+
+
+def test_re_deliveries_are_the_same_however_the_days_are_split(tmp_path: Path) -> None:
+    _run(tmp_path / "one", days=9, config=REDELIVER)
+    for start, days in ((None, 3), (date(2026, 5, 4), 2), (None, 4)):
+        _run(tmp_path / "three", days=days, start=start, config=REDELIVER)
+    assert _truth_rows(tmp_path / "one/truth", "redeliveries")
+    assert _files(tmp_path / "one/landing") == _files(tmp_path / "three/landing")
+    assert _files(tmp_path / "one/truth") == _files(tmp_path / "three/truth")
+
+
+def test_a_re_delivery_gets_a_new_delivery_id_and_only_the_files_it_lists(tmp_path: Path) -> None:
+    _run(tmp_path, days=12, config=SimConfig(redelivery_rate=1.0))
+    rows = _truth_rows(tmp_path / "truth", "redeliveries")
+    ids = [r["delivery_id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    for r in rows:
+        if r["attempt"] == 2:
+            batch_dir = tmp_path / "landing" / r["source"] / f"batch={r['batch']}"
+            assert {p.name for p in batch_dir.iterdir()} == {*r["files"], "_SUCCESS"}
+    assert {r["damage"] for r in rows if r["attempt"] == 1} == {"missing_rows", "checksum_mismatch", "missing_file"}
+
+
+# ---- fraud knobs ------------------------------------------------------------------------------
+
+
+def test_a_world_with_long_slow_chains_and_two_city_gangs(tmp_path: Path) -> None:
+    cfg = SimConfig(mule_hops_min=4, mule_hops_max=5, pass_through_slowdown=50, two_city_gang_share=1.0)
+    _run(tmp_path, days=6, config=cfg, scale=0.2)
+    assert _checker(tmp_path).returncode == 0
+    gangs = _jsonl(tmp_path / "truth/gangs.jsonl")
+    assert gangs and all(g["second_region"] and g["second_region"][:4] != g["base_region"][:4] for g in gangs)
+    path = _truth_rows(tmp_path / "truth", "money_path")
+    chains: dict[tuple[str, int], list[dict]] = {}
+    for r in path:
+        if r["typology"] == "chain":
+            chains.setdefault((r["episode_id"], r["payment_seq"]), []).append(r)
+    assert chains
+    for hops in chains.values():
+        moves = [h for h in hops if h["to_card"] is not None and h["hop"] > 0]
+        if len(hops) > len(moves) + 1:  # laundering finished within the generated days
+            assert 4 <= len(moves) <= 5
+    # slow pass-through: hours between the victim's payment and the first hop, not minutes
+    from datetime import datetime
+
+    gaps = [
+        datetime.fromisoformat(by[1]["ts"]) - datetime.fromisoformat(by[0]["ts"])
+        for by in ({h["hop"]: h for h in hops} for hops in chains.values())
+        if 0 in by and 1 in by
+    ]
+    assert gaps and min(g.total_seconds() for g in gaps) >= 3600
+
+
+def test_fraud_knobs_are_validated() -> None:
+    with pytest.raises(ValueError):
+        SimConfig(mule_hops_min=4, mule_hops_max=3)
+    with pytest.raises(ValueError):
+        SimConfig(pass_through_slowdown=0.5)
+
+
+def test_the_cli_sets_knobs(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    args = ["simulate", "--landing", str(tmp_path / "l"), "--police-url", f"sqlite:///{tmp_path / 'p.db'}"]
+    args += ["--truth", str(tmp_path / "t"), "--days", "1", "--scale", "0.02", "--no-progress"]
+    res = CliRunner().invoke(app, [*args, "--set", "redelivery_rate=0.5", "--set", "mule_hops_max=5"])
+    assert res.exit_code == 0, res.output
+    state = json.loads((tmp_path / "t/world.json").read_text(encoding="utf-8"))
+    assert state["config"]["redelivery_rate"] == 0.5 and state["config"]["mule_hops_max"] == 5
+
+
 # ---- PostgreSQL -------------------------------------------------------------------------------
 
 
