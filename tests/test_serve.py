@@ -49,6 +49,14 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+_READ_AUTOMATION = """
+from prefect.automations import Automation
+from flows.deployments import AUTOMATION
+a = Automation.read(name=AUTOMATION)
+print(a.actions[0].type, *sorted(a.trigger.expect))
+"""
+
+
 def test_serve_runs_the_police_deployment_against_a_local_server(tmp_path):
     import simulator
 
@@ -115,6 +123,10 @@ def test_serve_runs_the_police_deployment_against_a_local_server(tmp_path):
         finally:
             con.close()
         assert sources == {"police"}, "the police deployment takes police rows only"
+        probe = subprocess.run(
+            [str(BIN / "python"), "-c", _READ_AUTOMATION], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert probe.stdout.split() == ["do-nothing", "fraudbrain.source.*"], probe.stderr[-2000:]
     finally:
         if served is not None:
             _stop(served)
