@@ -49,19 +49,28 @@ class SimConfig(BaseModel):
     # --- telecom defects (contract: bad holder_id_no <= 1%, duplicate CDR <= 0.5%)
     bad_holder_id_rate: float = Field(0.005, ge=0, le=0.01)
     msisdn_format_rate: float = Field(0.02, ge=0, le=1, description="numbers written +86 / spaced / hyphens")
-    cdr_duplicate_rate: float = Field(0.002, ge=0, le=0.005)
+    cdr_duplicate_rate: float = Field(0.002, ge=0, le=0.005, description="call records sent twice in one batch")
+    cdr_resend_rate: float = Field(
+        0.001, ge=0, le=0.005, description="call records sent again 1-7 days later (with duplicates <= 0.5%)"
+    )
     pipe_in_name_rate: float = Field(0.001, ge=0, le=0.05, description="subscriber rows with | in the name")
     negative_duration_rate: float = Field(0.0005, ge=0, le=0.05)
     future_start_rate: float = Field(0.0003, ge=0, le=0.05, description="start_time after the batch date")
     late_record_rate: float = Field(0.005, ge=0, le=0.2, description="records delivered 1-7 days late")
 
     # --- finance defects (contract: duplicate transactions <= 0.5%)
-    txn_duplicate_rate: float = Field(0.003, ge=0, le=0.005)
+    txn_duplicate_rate: float = Field(0.003, ge=0, le=0.005, description="transactions sent twice in one batch")
+    txn_resend_rate: float = Field(
+        0.001, ge=0, le=0.005, description="transactions sent again 1-7 days later (with duplicates <= 0.5%)"
+    )
     duplicate_reversed_share: float = Field(0.3, ge=0, le=1, description="duplicates turned reversed")
     amount_separator_rate: float = Field(0.002, ge=0, le=0.05, description='amounts like "1,200.00"')
     amount_unparseable_rate: float = Field(0.0005, ge=0, le=0.05)
     ts_format_rate: float = Field(0.003, ge=0, le=0.05, description="ts without offset or with a space")
     truncated_file_rate: float = Field(0.05, ge=0, le=1, description="finance files cut in the last line")
+    late_correction_share: float = Field(
+        0.5, ge=0, le=1, description="subscriber rows with a bad ID, accounts cut off: re-sent corrected later"
+    )
     holder_phone_variant_rate: float = Field(0.35, ge=0, le=1, description="holder_phone not plain")
 
     # --- police defects
@@ -76,4 +85,8 @@ class SimConfig(BaseModel):
     def _ranges(self) -> SimConfig:
         if self.mule_hops_min > self.mule_hops_max:
             raise ValueError("mule_hops_min must not exceed mule_hops_max")
+        if self.cdr_duplicate_rate + self.cdr_resend_rate > 0.005:
+            raise ValueError("the contract allows at most 0.5% duplicate call records in all")
+        if self.txn_duplicate_rate + self.txn_resend_rate > 0.005:
+            raise ValueError("the contract allows at most 0.5% duplicate transactions in all")
         return self

@@ -68,35 +68,46 @@ def account_rows(w: World, day: int, initial: bool, freezes: dict[int, list[tupl
         new = np.flatnonzero((w.c_opened >= day * DAY) & (w.c_opened < end)).tolist()
         changed = [c for _, c, _ in w.card_events.get(day, []) + freezes.get(day, [])]
         cards = sorted(set(new) | {c for c in changed if w.c_opened[c] < end})
-    iso = w.clock.iso
-    rows = []
-    for c in cards:
-        holder = int(w.c_holder[c])
-        status, t = state.get(c, ("normal", int(w.c_opened[c])))
-        rows.append(
-            (
-                t,
-                json.dumps(
-                    {
-                        "card_no": str(w.c_no[c]),
-                        "bank_code": str(w.c_bank[c]),
-                        "holder_id_no": str(w.id_no[holder]),
-                        "holder_name": str(w.name[holder]),
-                        "holder_phone": w.c_phone[c],
-                        "opened_at": iso(int(w.c_opened[c])),
-                        "branch_code": str(w.c_branch[c]),
-                        "region_code": str(w.c_region[c]),
-                        "account_class": str(w.c_class[c]),
-                        "status": status,
-                        "updated_at": iso(max(t, int(w.c_opened[c]))),
-                    },
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                ),
-            )
-        )
+    rows = [_account_line(w, c, state) for c in cards]
     rows.sort(key=lambda r: r[0])
     return [r for _, r in rows]
+
+
+def account_rows_of(
+    w: World, day: int, card_nos: list[str], freezes: dict[int, list[tuple[int, int, str]]]
+) -> list[str]:
+    """JSON lines of the given cards' state at the end of `day` (a late correction re-sends them)."""
+    state = _card_status_until(w, day, freezes)
+    index = getattr(w, "_card_index", None)
+    if index is None:
+        index = {str(c): i for i, c in enumerate(w.c_no.tolist())}
+        w._card_index = index  # type: ignore[attr-defined]
+    return [_account_line(w, index[c], state)[1] for c in card_nos]
+
+
+def _account_line(w: World, c: int, state: dict[int, tuple[str, int]]) -> tuple[int, str]:
+    """(time of the last change, JSON line) of one card."""
+    holder = int(w.c_holder[c])
+    status, t = state.get(c, ("normal", int(w.c_opened[c])))
+    iso = w.clock.iso
+    line = json.dumps(
+        {
+            "card_no": str(w.c_no[c]),
+            "bank_code": str(w.c_bank[c]),
+            "holder_id_no": str(w.id_no[holder]),
+            "holder_name": str(w.name[holder]),
+            "holder_phone": w.c_phone[c],
+            "opened_at": iso(int(w.c_opened[c])),
+            "branch_code": str(w.c_branch[c]),
+            "region_code": str(w.c_region[c]),
+            "account_class": str(w.c_class[c]),
+            "status": status,
+            "updated_at": iso(max(t, int(w.c_opened[c]))),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return t, line
 
 
 # ---- transactions -----------------------------------------------------------------------------

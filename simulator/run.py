@@ -15,10 +15,20 @@ import numpy as np
 from simulator import defects as D
 from simulator import deliveries as RD
 from simulator import police as P
+from simulator import resends as RS
 from simulator import truth as T
 from simulator.clock import DAY, money, rng_for
 from simulator.config import SimConfig
-from simulator.finance import Txns, account_rows, amounts, concat_txns, fraud_txns_as_columns, normal_txns, txn_line
+from simulator.finance import (
+    Txns,
+    account_rows,
+    account_rows_of,
+    amounts,
+    concat_txns,
+    fraud_txns_as_columns,
+    normal_txns,
+    txn_line,
+)
 from simulator.fraud import Episode, FraudCall, FraudTxn, burst_calls, episodes_for_day
 from simulator.telecom import (
     CDR_COLS,
@@ -31,13 +41,16 @@ from simulator.telecom import (
     fraud_calls_as_columns,
     normal_calls,
     subscriber_rows,
+    subscriber_rows_of,
 )
 from simulator.world import World, build_world
 from simulator.writers import BatchWriter, delivery_id
 
 DEFAULT_EPOCH = date(2026, 5, 1)
 WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
-TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries")
+TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries", "resent")
+ID_DEFECTS = ("id_check_char", "id_birth_date", "id_15_digit")
+Due = dict[str, list[dict[str, object]]]  # re-sends due on a day, by file
 Progress = Callable[[str, int, int], None]
 
 
@@ -123,11 +136,12 @@ def simulate(
         if progress:
             progress("days", i, days)
         truth_day: dict[str, list[dict[str, object]]] = defaultdict(list, {k: [] for k in TRUTH_TABLES})
-        for redone in _redeliver(w, landing_p, day, calls_by_day, txns_by_day, pd.freezes):
+        for redone in _redeliver(w, landing_p, truth_p, day, calls_by_day, txns_by_day, pd.freezes):
             truth_day["redeliveries"].append(redone)
             rows[f"redelivered/{redone['source']}"] += 1
-        _telecom_day(w, landing_p, day, calls_by_day.get(day, []), rows, truth_day)
-        _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, rows, truth_day)
+        due = RS.due(truth_p, w.clock, day)
+        _telecom_day(w, landing_p, day, calls_by_day.get(day, []), due, rows, truth_day)
+        _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
         with engine.begin() as conn:
             for table, n in P.upsert(conn, w.clock, pd.versions.get(day, [])).items():
                 rows[f"police/{table}"] += n
@@ -219,6 +233,7 @@ def _delivery_row(writer: BatchWriter, attempt: int, delivered_on: str) -> dict[
 def _redeliver(
     w: World,
     landing: Path,
+    truth: Path,
     day: int,
     calls_by_day: dict[int, list[FraudCall]],
     txns_by_day: dict[int, list[FraudTxn]],
@@ -228,10 +243,12 @@ def _redeliver(
     out: list[dict[str, object]] = []
     rate = w.config.redelivery_rate
     for b in RD.corrected_on(w.seed, rate, "telecom", day):
-        writer = _telecom_day(w, landing, b, calls_by_day.get(b, []), defaultdict(int), defaultdict(list), attempt=1)
+        due, scratch = RS.due(truth, w.clock, b), defaultdict(list)
+        writer = _telecom_day(w, landing, b, calls_by_day.get(b, []), due, defaultdict(int), scratch, attempt=1)
         out.append(_delivery_row(writer, 2, w.clock.day_str(day)))
     for b in RD.corrected_on(w.seed, rate, "finance", day):
-        writer = _finance_day(w, landing, b, txns_by_day.get(b, []), freezes, defaultdict(int), defaultdict(list), 1)
+        due, scratch = RS.due(truth, w.clock, b), defaultdict(list)
+        writer = _finance_day(w, landing, b, txns_by_day.get(b, []), freezes, due, defaultdict(int), scratch, 1)
         out.append(_delivery_row(writer, 2, w.clock.day_str(day)))
     return out
 
@@ -244,6 +261,7 @@ def _telecom_day(
     landing: Path,
     day: int,
     ep_calls: list[FraudCall],
+    due: Due,
     rows: dict[str, int],
     truth_day: dict[str, list[dict[str, object]]],
     attempt: int = 0,
@@ -255,6 +273,7 @@ def _telecom_day(
     defects = truth_day["defects"]
     # subscribers
     subs = subscriber_rows(w, day, initial)
+    bad_ids: list[str] = []
     for i, kind in D.subscriber_defects(
         rng, subs, cfg.bad_holder_id_rate, cfg.pipe_in_name_rate, cfg.msisdn_format_rate
     ):
@@ -268,6 +287,13 @@ def _telecom_day(
                 "kind": kind,
             }
         )
+        if kind in ID_DEFECTS:
+            bad_ids.append(RS.plain_msisdn(subs[i][0]))
+    where = ("telecom", "subscribers.csv", day)
+    truth_day["resent"] += RS.plan_corrections(w.seed, w.clock, where, bad_ids, cfg.late_correction_share)
+    corrected = due.get("subscribers.csv", [])
+    defects += RS.defects_of(batch, corrected, len(subs) + 2)
+    subs += subscriber_rows_of(w, day, [str(r["key"]) for r in corrected])
     writer.text("subscribers.csv", SUBSCRIBER_COLS, ["|".join(r) for r in subs])
     # cells when they change
     cells = cell_rows(w, day, initial)
@@ -277,6 +303,11 @@ def _telecom_day(
     fraud = ep_calls + burst_calls(w, day)
     calls = concat_calls([normal_calls(w, day), fraud_calls_as_columns(w, fraud)])
     lines, call_ids, tags = _cdr(w, rng, day, calls)
+    where = ("telecom", "cdr.csv.gz", day)
+    truth_day["resent"] += RS.plan_copies(w.seed, w.clock, where, (call_ids, lines), cfg.cdr_resend_rate)
+    copies = due.get("cdr.csv.gz", [])
+    defects += RS.defects_of(batch, copies, len(lines) + 2)
+    lines += [str(r["line"]) for r in copies]
     writer.text("cdr.csv.gz", CDR_COLS, lines)
     for line_no, (key, kind) in tags:
         defects.append(
@@ -341,6 +372,7 @@ def _finance_day(
     day: int,
     ep_txns: list[FraudTxn],
     freezes: dict[int, list[tuple[int, int, str]]],
+    due: Due,
     rows: dict[str, int],
     truth_day: dict[str, list[dict[str, object]]],
     attempt: int = 0,
@@ -351,22 +383,35 @@ def _finance_day(
     writer = _writer(w, landing, "finance", day, attempt)
     defects = truth_day["defects"]
     accounts = account_rows(w, day, initial, freezes)
+    corrected = due.get("accounts.jsonl", [])
+    defects += RS.defects_of(batch, corrected, len(accounts) + 1)
+    accounts += account_rows_of(w, day, [str(r["key"]) for r in corrected], freezes)
     cut = bool(accounts) and rng.random() < cfg.truncated_file_rate
     if cut:
+        key = json.loads(accounts[-1])["card_no"]
         defects.append(
             {
                 "source": "finance",
                 "batch": batch,
                 "file": "accounts.jsonl",
                 "line": len(accounts),
-                "key": json.loads(accounts[-1])["card_no"],
+                "key": key,
                 "kind": "truncated_line",
             }
         )
+        where = ("finance", "accounts.jsonl", day)
+        truth_day["resent"] += RS.plan_corrections(w.seed, w.clock, where, [key], cfg.late_correction_share)
     writer.jsonl("accounts.jsonl", accounts, truncate_last=cut)
     txns = concat_txns([normal_txns(w, day), fraud_txns_as_columns(ep_txns)])
     txns = txns.take(np.argsort(txns.t, kind="stable"))
     lines, ids, tags = _transactions(w, rng, day, txns)
+    where = ("finance", "transactions.jsonl.gz", day)
+    truth_day["resent"] += RS.plan_copies(
+        w.seed, w.clock, where, (ids, lines), cfg.txn_resend_rate, cfg.duplicate_reversed_share
+    )
+    copies = due.get("transactions.jsonl.gz", [])
+    defects += RS.defects_of(batch, copies, len(lines) + 1)
+    lines += [str(r["line"]) for r in copies]
     cut = bool(lines) and rng.random() < cfg.truncated_file_rate
     if cut:
         tags.append((len(lines), (json.loads(lines[-1])["txn_id"], "truncated_line")))

@@ -77,27 +77,42 @@ def subscriber_rows(w: World, day: int, initial: bool) -> list[list[str]]:
         new = np.flatnonzero((w.s_act >= day * DAY) & (w.s_act < end)).tolist()
         changed = [s for _, s, _ in w.sim_events.get(day, [])]
         sims = sorted(set(new) | {s for s in changed if w.s_act[s] < end})
-    ts = w.clock.ts
-    rows = []
-    for s in sims:
-        holder = int(w.s_holder[s])
-        status, changed_at = state.get(s, (1, None))  # type: ignore[assignment]
-        rows.append(
-            [
-                str(w.s_msisdn[s]),
-                str(w.s_imsi[s]),
-                str(w.s_carrier[s]),
-                str(w.id_no[holder]),
-                str(w.name[holder]),
-                ts(int(w.s_act[s])),
-                str(w.s_outlet[s]),
-                str(w.s_region[s]),
-                str(status),
-                ts(changed_at) if changed_at is not None else "",
-            ]
-        )
+    rows = [_subscriber_row(w, s, state) for s in sims]
     rows.sort(key=lambda r: (r[5], r[0]))
     return rows
+
+
+def subscriber_rows_of(w: World, day: int, msisdns: list[str]) -> list[list[str]]:
+    """Full state at the end of `day` of the given numbers' SIMs (a late correction re-sends them)."""
+    state = _sim_status_until(w, day)
+    index = _sim_index(w)
+    return [_subscriber_row(w, index[m], state) for m in msisdns]
+
+
+def _sim_index(w: World) -> dict[str, int]:
+    index = getattr(w, "_sim_index", None)
+    if index is None:
+        index = {str(m): i for i, m in enumerate(w.s_msisdn.tolist())}
+        w._sim_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def _subscriber_row(w: World, s: int, state: dict[int, tuple[int, int]]) -> list[str]:
+    holder = int(w.s_holder[s])
+    status, changed_at = state.get(s, (1, None))  # type: ignore[assignment]
+    ts = w.clock.ts
+    return [
+        str(w.s_msisdn[s]),
+        str(w.s_imsi[s]),
+        str(w.s_carrier[s]),
+        str(w.id_no[holder]),
+        str(w.name[holder]),
+        ts(int(w.s_act[s])),
+        str(w.s_outlet[s]),
+        str(w.s_region[s]),
+        str(status),
+        ts(changed_at) if changed_at is not None else "",
+    ]
 
 
 def cell_rows(w: World, day: int, initial: bool) -> list[list[str]]:

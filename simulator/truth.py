@@ -111,3 +111,11 @@ def write_day(truth: Path, batch: str, tables: dict[str, list[Row]]) -> None:
     folder = truth / "days" / f"date={batch}"
     for name, rows in tables.items():
         write_jsonl(folder / f"{name}.jsonl", rows)
+
+
+def read_day(truth: Path, batch: str, name: str) -> list[Row]:
+    """One daily table as written by `write_day` (empty when that day has not been generated)."""
+    path = truth / "days" / f"date={batch}" / f"{name}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -219,18 +219,24 @@ def test_cases_link_to_gangs_and_victims_resolve_to_people(world: Path) -> None:
 
 
 def test_defect_rates_stay_within_configuration(tmp_path: Path) -> None:
-    cfg = SimConfig(cdr_duplicate_rate=0.005, txn_duplicate_rate=0.005, bad_holder_id_rate=0.01)
-    _run(tmp_path, days=2, config=cfg)
+    cfg = SimConfig(
+        cdr_duplicate_rate=0.003,
+        cdr_resend_rate=0.002,
+        txn_duplicate_rate=0.003,
+        txn_resend_rate=0.002,
+        bad_holder_id_rate=0.01,
+    )
+    _run(tmp_path, days=4, config=cfg)
     man_rows: dict[str, int] = {}
     for p in (tmp_path / "landing").rglob("_SUCCESS"):
         for name, meta in json.loads(p.read_text())["files"].items():
             man_rows[name] = man_rows.get(name, 0) + meta["rows"]
     defects = _truth_rows(tmp_path / "truth", "defects")
     count = lambda f, kinds: sum(1 for d in defects if d.get("file") == f and d["kind"] in kinds)  # noqa: E731
-    dup = count("cdr.csv.gz", {"duplicate"})
+    dup = count("cdr.csv.gz", {"duplicate", "resent"})
     assert 0 < dup <= 0.005 * man_rows["cdr.csv.gz"] * 1.5
     assert (
-        count("transactions.jsonl.gz", {"duplicate", "duplicate_reversed"})
+        count("transactions.jsonl.gz", {"duplicate", "duplicate_reversed", "resent", "resent_reversed"})
         <= 0.005 * man_rows["transactions.jsonl.gz"] * 1.5
     )
     assert (
@@ -245,9 +251,51 @@ def test_defect_rates_stay_within_configuration(tmp_path: Path) -> None:
             assert line.startswith(d["key"].encode()) and lines.count(line) == 2
 
 
+def test_records_sent_again_in_a_later_batch_carry_their_key_and_the_correction(tmp_path: Path) -> None:
+    cfg = SimConfig(
+        cdr_duplicate_rate=0,
+        cdr_resend_rate=0.005,
+        txn_duplicate_rate=0,
+        txn_resend_rate=0.005,
+        late_correction_share=1.0,
+        truncated_file_rate=0.5,
+        bad_holder_id_rate=0.01,
+    )
+    _run(tmp_path, days=8, config=cfg)
+    landing = tmp_path / "landing"
+    defects = _truth_rows(tmp_path / "truth", "defects")
+    cut = {(d["batch"], d["file"], d["line"]) for d in defects if d["kind"] == "truncated_line"}
+    later = [d for d in defects if "first_batch" in d]
+    kinds = {d["kind"] for d in later}
+    assert {"resent", "resent_reversed", "late_correction"} <= kinds
+    planned = _truth_rows(tmp_path / "truth", "resent")
+    assert {(p["file"], p["key"], p["resend_batch"]) for p in planned if p["resend_batch"] <= "2026-05-08"} == {
+        (d["file"], d["key"], d["batch"]) for d in later
+    }
+    for d in later:
+        assert d["first_batch"] < d["batch"] <= d["first_batch"][:8] + f"{int(d['first_batch'][8:]) + 7:02d}"
+        source = "telecom" if d["file"] in ("cdr.csv.gz", "subscribers.csv") else "finance"
+        lines = _lines(landing / source / f"batch={d['batch']}" / d["file"])
+        first = _lines(landing / source / f"batch={d['first_batch']}" / d["file"])
+        line = lines[d["line"] - 1]
+        if (d["batch"], d["file"], d["line"]) in cut:
+            continue
+        if d["kind"] == "resent":
+            assert line in first  # an exact copy of the earlier record
+        elif d["kind"] == "resent_reversed":
+            assert b'"status":"reversed"' in line and line.replace(b"reversed", b"success") in first
+        elif d["file"] == "subscribers.csv":
+            fields = line.rstrip(b"\r").decode("gb18030").split("|")
+            assert fields[0] == d["key"] and is_valid_id(fields[3])  # the holder ID corrected
+        else:
+            assert json.loads(line)["card_no"] == d["key"]  # the account cut off earlier, now whole
+
+
 def test_config_rates_are_bounded_by_the_contracts() -> None:
     with pytest.raises(ValueError):
         SimConfig(cdr_duplicate_rate=0.01)
+    with pytest.raises(ValueError):
+        SimConfig(cdr_duplicate_rate=0.004, cdr_resend_rate=0.002)
     with pytest.raises(ValueError):
         SimConfig(bad_holder_id_rate=0.02)
 
