@@ -9,6 +9,8 @@ Functions registered (DuckDB scalar UDFs, vectorised over Arrow arrays):
 
 - ``pii_token(kind VARCHAR, canonical VARCHAR) -> VARCHAR``: first 32 lowercase hex characters of
   HMAC-SHA256(key, ``kind:canonical``); NULL in either argument gives NULL. Same as ``flows.pii.token``.
+  A *purged form* (``flows.pii.PURGED_PREFIX``: a value past retention, replaced in raw by its features)
+  gives the token it carries.
 - ``token_key_id() -> VARCHAR``: the public fingerprint of the key (``flows.settings.key_fingerprint``).
 
 The key is read from the environment variable ``FRAUDBRAIN_PII_KEY`` when the connection is configured.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from typing import Any
 
@@ -27,6 +30,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import VARCHAR
 
+from flows.pii import PURGED_PREFIX
 from flows.settings import key_fingerprint
 
 KEY_ENV = "FRAUDBRAIN_PII_KEY"
@@ -56,7 +60,7 @@ def make_token_function(key: str):
     batch's values: pyarrow.compute's string kernels cost ~2.5 s on their first call, more than they save.
     """
     base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
-    cache: dict[str, str] = {}
+    cache: dict[str, str | None] = {}
 
     def pii_token(kind: pa.Array, canonical: pa.Array) -> pa.Array:
         if len(cache) > CACHE_LIMIT:
@@ -70,7 +74,9 @@ def make_token_function(key: str):
                 continue
             message = f"{k}:{v}"
             t = get(message)
-            if t is None:
+            if t is None and v.startswith(PURGED_PREFIX):
+                t = cache[message] = json.loads(v).get("t")
+            elif t is None:
                 h = base.copy()
                 h.update(message.encode("utf-8"))
                 t = cache[message] = h.hexdigest()[:32]

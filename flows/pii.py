@@ -10,8 +10,10 @@ token = first 32 lowercase hex characters of HMAC-SHA256(key UTF-8, f"{kind}:{ca
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 from datetime import date
 
@@ -155,3 +157,110 @@ def mask_name(name: str | None) -> str | None:
         return None
     s = name.strip()
     return (s[0] + "*") if s else None
+
+
+# ---- purged forms (retention: `flows.purge`) ---------------------------------------------------------
+# A clear value past its retention period is replaced in raw by its *purged form*: JSON carrying only the
+# derived, non-identifying features the staging models use (the token, the published mask, validity flags).
+# The staging macros (`dbt_project/macros/identifiers.sql`) recognise it by its prefix and pass the features
+# through; the token function (`flows.dbt_plugin`) returns the carried token.
+PURGED_PREFIX = '{"~pf"'
+NAME_STAND_IN = "~pf~"  # a purged name: surname + "~pf~" + keyed hash (equality and surname kept)
+ID_STAND_IN_MARK = "~"  # 11th character of an ID stand-in: region + birth year + "~" + keyed 3 + last 4
+
+
+def is_purged(value: str | None) -> bool:
+    return value is not None and (value.startswith(PURGED_PREFIX) or NAME_STAND_IN in value)
+
+
+def _keyed(key: str, label: str, text: str, length: int) -> str:
+    digest = hmac.new(key.encode("utf-8"), f"{label}:{text}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:length]
+
+
+def phone_kind(canonical: str | None) -> str | None:
+    """foreign (``+`` and a country code), mobile (valid mainland), network (95/96), other."""
+    if canonical is None:
+        return None
+    if canonical.startswith("+"):
+        return "foreign"
+    if phone_is_valid(canonical):
+        return "mobile"
+    return "network" if canonical[:2] in ("95", "96") else "other"
+
+
+def id_stand_in(key: str, canonical: str | None) -> str | None:
+    """What identity resolution may keep of an 18-character ID once purged.
+
+    Region code, birth year and the last four characters (published anyway: the mask and ``birth_year``), with
+    month and day replaced by ``~`` and three characters keyed on the 17-character prefix: two purged IDs with
+    the same prefix keep equal prefixes (a mistyped check character still matches), the clear date is gone.
+    """
+    if canonical is None or len(canonical) != 18:
+        return None
+    return canonical[:10] + ID_STAND_IN_MARK + _keyed(key, "id17", canonical[:17], 3) + canonical[14:]
+
+
+def name_stand_in(key: str, name: str | None) -> str | None:
+    """A purged name: its first character (the surname, published in the mask), ``~pf~`` and a keyed hash."""
+    if name is None:
+        return None
+    s = name.strip(" ")
+    if not s or NAME_STAND_IN in s:
+        return name
+    return s[0] + NAME_STAND_IN + _keyed(key, "name", s, 12)
+
+
+def _form(features: dict[str, object]) -> str:
+    body = json.dumps(features, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    return PURGED_PREFIX + ":1" + ("," + body[1:] if features else "}")
+
+
+def purged_phone(key: str, value: str) -> str | None:
+    c = canonical_phone(value)
+    if c is None:
+        return None
+    return _form(
+        {
+            "t": token(key, "phone", c),
+            "m": mask_phone(c),
+            "k": phone_kind(c),
+            "v": phone_is_valid(c),
+            "n": c[:3] in MVNO_PREFIXES,
+        }
+    )
+
+
+def purged_id(key: str, value: str) -> str | None:
+    c = canonical_id(value)
+    if c is None:
+        return None
+    return _form({"t": token(key, "id", c), "m": mask_id(c), "v": id_is_valid(c), "s": id_stand_in(key, c)})
+
+
+def purged_card(key: str, value: str) -> str | None:
+    c = canonical_card(value)
+    if c is None:
+        return None
+    return _form({"t": token(key, "card", c), "m": mask_card(c), "v": card_luhn_ok(c)})
+
+
+def purged_imei(key: str, value: str) -> str | None:
+    c = canonical_imei(value)
+    return None if c is None else _form({"t": token(key, "imei", c)})
+
+
+def sql_text_id(value: str, *, ascii: bool = False) -> str | None:
+    """Device fingerprints, IPs (and, ``ascii``: chat ids) as staging canonicalises them: trimmed, lower-case."""
+    s = (value.translate(_FW) if ascii else value).strip(" ").lower()
+    return s or None
+
+
+def purged_text_id(key: str, kind: str, value: str, *, ascii: bool = False) -> str | None:
+    c = sql_text_id(value, ascii=ascii)
+    return None if c is None else _form({"t": token(key, kind, c), "m": mask_id(c)})
+
+
+def purged_marker() -> str:
+    """A value with nothing kept (a column no model reads, e.g. the IMSI)."""
+    return _form({})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +49,8 @@ KIND_HINTS = (
     ("id", "id"),
 )
 GENESIS = "0" * 64
+# an ID stand-in (a purged value, flows.pii.id_stand_in: '~' in 11th place) is no clear value: never sealed
+_NOT_STAND_IN = """coalesce(substr("{col}", 11, 1), '') <> '~'"""
 
 
 class VaultError(RuntimeError):
@@ -111,7 +114,8 @@ def _stage_identifiers(con: duckdb.DuckDBPyConnection, pii_key: str) -> int:
         con.execute(f'create or replace table scratch.view_rows as select distinct {wanted} from work.staging."{t}"')
         for tc in tokens:
             for cc in canonicals:
-                both = f'"{tc}" is not null and "{cc}" is not null'
+                # an ID stand-in (a purged value, flows.pii.id_stand_in) is no clear value: never sealed
+                both = f'"{tc}" is not null and "{cc}" is not null and {_NOT_STAND_IN.format(col=cc)}'
                 sample = con.execute(f'select "{tc}", "{cc}" from scratch.view_rows where {both} limit 20').fetchall()
                 if sample and all(_kind_for(tc, tok, can, pii_key) for tok, can in sample):
                     con.execute(
@@ -166,6 +170,36 @@ def sync(settings: Settings, *, batch_size: int = 50_000) -> int:
     finally:
         con.close()
     return added
+
+
+def seal(settings: Settings, items: Iterable[tuple[str, str, str]]) -> int:
+    """Seal (token, kind, clear canonical) triples the vault does not hold yet; returns how many were added.
+
+    The purge (`flows.purge`) seals every clear value before it leaves raw, so `reveal` keeps answering.
+    """
+    pii_key = settings.resolved_pii_key()
+    aead, key_id = _aead(settings.resolved_vault_key()), key_fingerprint(pii_key)
+    wanted = {t: (k, c) for t, k, c in items if pii.token(pii_key, k, c) == t}
+    if not wanted:
+        return 0
+    con = connect(settings)
+    try:
+        con.execute("create temp table wanted (token varchar)")
+        con.executemany("insert into wanted values (?)", [[t] for t in wanted])
+        have = {r[0] for r in con.execute("select token from entries join wanted using (token)").fetchall()}
+        now = datetime.now().replace(microsecond=0)
+        rows = []
+        for token, (kind, canonical) in sorted(wanted.items()):
+            if token in have:
+                continue
+            nonce = os.urandom(12)
+            blob = aead.encrypt(nonce, canonical.encode("utf-8"), f"{token}:{kind}".encode())
+            rows.append((token, kind, nonce, blob, key_id, now))
+        if rows:
+            con.executemany("insert into entries values (?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+    finally:
+        con.close()
 
 
 def _chain_hash(prev: str, seq: int, at: datetime, who: str, reason: str, token: str, found: bool) -> str:

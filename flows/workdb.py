@@ -20,6 +20,16 @@ create table if not exists audit.runs (
     message varchar,
     data_version varchar                -- what was loaded when this run published (see data_version)
 );
+create table if not exists audit.purges (   -- retention (flows/purge.py): counts only, never values
+    purge_id varchar not null,
+    purged_at timestamp not null,
+    cutoff date not null,               -- rows of batches dated before this day were purged
+    retention_days integer,             -- the setting in force (null: cutoff given explicitly)
+    zone varchar not null,              -- raw | quarantine
+    table_name varchar not null,
+    rows_touched bigint not null,
+    values_purged bigint not null
+);
 """
 
 
@@ -67,7 +77,8 @@ def finish_run(
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of what has been loaded: it changes whenever rows are loaded or a delivery replaced."""
+    """A fingerprint of what has been loaded: it changes whenever rows are loaded, a delivery replaced or raw
+    values purged."""
     row = con.execute(
         """
         select count(*) filter (where status = 'replaced'),
@@ -76,7 +87,10 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
         from audit.load_ledger
         """
     ).fetchone()
-    return f"replaced={row[0]};loaded={row[1]};files={row[2]}"
+    version = f"replaced={row[0]};loaded={row[1]};files={row[2]}"
+    # a purge changes raw values (not what was loaded): the next run rebuilds, so staging forgets them too
+    (purges,) = con.execute("select count(distinct purge_id) from audit.purges where rows_touched > 0").fetchone()
+    return version + (f";purges={purges}" if purges else "")
 
 
 def ledger_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
@@ -88,6 +102,4 @@ def ledger_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]
         """,
         [run_id],
     ).fetchone()
-    return dict(
-        zip(("read", "loaded", "quarantined", "duplicate", "ledger_rows"), map(int, row), strict=True)
-    )
+    return dict(zip(("read", "loaded", "quarantined", "duplicate", "ledger_rows"), map(int, row), strict=True))

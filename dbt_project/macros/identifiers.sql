@@ -5,6 +5,37 @@
 -#}
 
 
+{#- ------------------------------------------------------- purged forms -#}
+{#-
+    A clear value past retention is replaced in raw by its purged form (flows/pii.py, flows/purge.py): JSON
+    starting '{"~pf"' carrying the token (t), the mask (m), validity flags (v, n), the phone kind (k) and, for
+    IDs, the stand-in (s) identity resolution may keep. The normalise_* macros pass it through unchanged; the
+    mask, validity and kind macros read its features; pii_token returns its token.
+-#}
+{% macro is_purged(expr) -%}
+    coalesce(starts_with({{ expr }}, '{"~pf"'), false)
+{%- endmacro %}
+
+{% macro purged_field(expr, field) -%}
+    json_extract_string({{ expr }}, '$.{{ field }}')
+{%- endmacro %}
+
+{% macro purged_flag(expr, field) -%}
+    coalesce(json_extract_string({{ expr }}, '$.{{ field }}') = 'true', false)
+{%- endmacro %}
+
+{#- the canonical column a staging model publishes to later layers: clear, or for a purged value its stand-in
+    (IDs) or null (the clear value is gone; the vault keeps it sealed). -#}
+{% macro canonical_out(canonical) -%}
+    (case when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 's') }} else {{ canonical }} end)
+{%- endmacro %}
+
+{#- a column no model reads: null once purged. -#}
+{% macro unless_purged(expr) -%}
+    (case when {{ fraudbrain.is_purged(expr) }} then null else {{ expr }} end)
+{%- endmacro %}
+
+
 {#- ascii_text: full-width digits, X, plus, hyphen and ideographic space to ASCII; trimmed. -#}
 {% macro ascii_text(col) -%}
     trim(translate({{ col }}, '０１２３４５６７８９Ｘｘ＋－　', '0123456789Xx+- '))
@@ -41,6 +72,7 @@
     {%- set s = fraudbrain.ascii_text(col) -%}
     {%- set d = fraudbrain.strip_chars(s, '0-9') -%}
     (case
+        when {{ fraudbrain.is_purged(col) }} then {{ col }}
         when {{ col }} is null or {{ d }} = '' then null
         when left({{ s }}, 1) = '+' then
             case when left({{ d }}, 2) = '86' then substr({{ d }}, 3) else '+' || {{ d }} end
@@ -52,17 +84,20 @@
 {%- endmacro %}
 
 {% macro phone_is_valid(canonical) -%}
-    coalesce({{ fraudbrain.full_match(canonical, '1[3-9][0-9]{9}') }}, false)
+    (case when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_flag(canonical, 'v') }}
+        else coalesce({{ fraudbrain.full_match(canonical, '1[3-9][0-9]{9}') }}, false) end)
 {%- endmacro %}
 
 {% macro phone_is_mvno(canonical) -%}
-    coalesce(left({{ canonical }}, 3) in ('162', '165', '167', '170', '171'), false)
+    (case when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_flag(canonical, 'n') }}
+        else coalesce(left({{ canonical }}, 3) in ('162', '165', '167', '170', '171'), false) end)
 {%- endmacro %}
 
 {#- foreign (+ and a country code other than 86) or network numbers (95/96, not 11-digit mobiles). -#}
 {% macro phone_kind(canonical) -%}
     (case
         when {{ canonical }} is null then null
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 'k') }}
         when left({{ canonical }}, 1) = '+' then 'foreign'
         when {{ fraudbrain.phone_is_valid(canonical) }} then 'mobile'
         when left({{ canonical }}, 2) in ('95', '96') then 'network'
@@ -103,6 +138,7 @@
     {%- set s = 'upper(' ~ fraudbrain.strip_chars(fraudbrain.ascii_text(col), '0-9A-Za-z') ~ ')' -%}
     {%- set s17 = 'left(' ~ s ~ ', 6) || \'19\' || substr(' ~ s ~ ', 7, 9)' -%}
     (case
+        when {{ fraudbrain.is_purged(col) }} then {{ col }}
         when {{ col }} is null or {{ s }} = '' then null
         when {{ fraudbrain.full_match(s, '[0-9]{15}') }} then {{ s17 }} || {{ fraudbrain.id_check_char(s17) }}
         else {{ s }}
@@ -115,6 +151,7 @@
 
 {% macro duckdb__id_is_valid(canonical) -%}
     coalesce(case
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_flag(canonical, 'v') }}
         when {{ fraudbrain.full_match(canonical, '[0-9]{17}[0-9X]') }}
             then try_strptime(substr({{ canonical }}, 7, 8), '%Y%m%d') is not null
             and right({{ canonical }}, 1) = {{ fraudbrain.id_check_char(canonical) }}
@@ -127,14 +164,18 @@
     {{ return(adapter.dispatch('id_birth_date', 'fraudbrain')(canonical)) }}
 {%- endmacro %}
 
+{#- An ID stand-in (purged: '~' in 11th place) keeps the birth year only: 1 January of that year. -#}
 {% macro duckdb__id_birth_date(canonical) -%}
-    cast(try_strptime(substr({{ canonical }}, 7, 8), '%Y%m%d') as date)
+    (case
+        when substr({{ canonical }}, 11, 1) = '~' then try_cast(substr({{ canonical }}, 7, 4) || '-01-01' as date)
+        else cast(try_strptime(substr({{ canonical }}, 7, 8), '%Y%m%d') as date)
+    end)
 {%- endmacro %}
 
 {#- ----------------------------------------------------------------- cards -#}
 {% macro normalise_card(col) -%}
     {%- set s = 'upper(' ~ fraudbrain.strip_chars(fraudbrain.ascii_text(col), '0-9A-Za-z') ~ ')' -%}
-    (case when {{ col }} is null or {{ s }} = '' then null else {{ s }} end)
+    (case when {{ fraudbrain.is_purged(col) }} then {{ col }} when {{ col }} is null or {{ s }} = '' then null else {{ s }} end)
 {%- endmacro %}
 
 {#- card_luhn_ok: 16 to 19 digits passing the Luhn check. -#}
@@ -144,6 +185,7 @@
 
 {% macro duckdb__card_luhn_ok(canonical) -%}
     coalesce(case
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_flag(canonical, 'v') }}
         when {{ fraudbrain.full_match(canonical, '[0-9]{16,19}') }} then list_sum(list_transform(
             string_split(reverse({{ canonical }}), ''),
             lambda d, i: case
@@ -176,7 +218,7 @@
 {%- endmacro %}
 
 {% macro normalise_text_id(col) -%}
-    nullif(lower(trim({{ col }})), '')
+    (case when {{ fraudbrain.is_purged(col) }} then {{ col }} else nullif(lower(trim({{ col }})), '') end)
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- tokens -#}
@@ -193,6 +235,7 @@
 {% macro mask_id(canonical) -%}
     (case
         when {{ canonical }} is null then null
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 'm') }}
         when length({{ canonical }}) <= 10 then repeat('*', length({{ canonical }}))
         else left({{ canonical }}, 6) || repeat('*', length({{ canonical }}) - 10) || right({{ canonical }}, 4)
     end)
@@ -201,6 +244,7 @@
 {% macro mask_phone(canonical) -%}
     (case
         when {{ canonical }} is null then null
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 'm') }}
         when left({{ canonical }}, 1) = '+' and length({{ canonical }}) <= 8 then repeat('*', length({{ canonical }}))
         when left({{ canonical }}, 1) = '+' then left({{ canonical }}, 4) || '****' || right({{ canonical }}, 4)
         when length({{ canonical }}) <= 7 then repeat('*', length({{ canonical }}))
@@ -211,6 +255,7 @@
 {% macro mask_card(canonical) -%}
     (case
         when {{ canonical }} is null then null
+        when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 'm') }}
         when length({{ canonical }}) <= 8 then repeat('*', length({{ canonical }}))
         else left({{ canonical }}, 4) || ' **** **** ' || right({{ canonical }}, 4)
     end)

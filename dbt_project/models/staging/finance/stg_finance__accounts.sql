@@ -11,20 +11,28 @@ normalised as (
     from source
 ),
 
+keyed as (
+    -- versions are told apart by the token: a purged version (flows/purge.py) keeps it, not the number
+    select
+        *,
+        {{ token('card', 'card_canonical') }} as card_token
+    from normalised
+),
+
 latest as (
-    {{ latest_version('normalised', 'card_canonical') }}
+    {{ latest_version('keyed', 'card_token') }}
 ),
 
 renamed as (
     select
         -- ids
-        {{ token('card', 'card_canonical') }} as card_token,
+        card_token,
         {{ mask_card('card_canonical') }} as card_masked,
-        card_canonical,
+        {{ canonical_out('card_canonical') }} as card_canonical,
         {{ card_luhn_ok('card_canonical') }} as card_luhn_ok,
         {{ token('id', 'holder_id_canonical') }} as holder_id_token,
         {{ mask_id('holder_id_canonical') }} as holder_id_masked,
-        holder_id_canonical,
+        {{ canonical_out('holder_id_canonical') }} as holder_id_canonical,
         {{ id_is_valid('holder_id_canonical') }} as holder_id_is_valid,
         trim(holder_name) as holder_name,
         {{ mask_name('holder_name') }} as holder_name_masked,

@@ -31,7 +31,7 @@ renamed as (
             when contact_kind = 'phone' then {{ mask_phone('contact_canonical') }}
             else {{ mask_id('contact_canonical') }}
         end as contact_masked,
-        contact_canonical,
+        {{ canonical_out('contact_canonical') }} as contact_canonical,
         case when contact_kind = 'phone' then {{ phone_kind('contact_canonical') }} end as phone_kind,
         updated_ts as updated_at,
         -- lineage

@@ -26,7 +26,7 @@ renamed as (
         {{ mask_card('from_card_canonical') }} as from_card_masked,
         {{ token('card', 'to_card_canonical') }} as to_card_token,
         {{ mask_card('to_card_canonical') }} as to_card_masked,
-        to_card_canonical,
+        {{ canonical_out('to_card_canonical') }} as to_card_canonical,
         -- amounts
         {{ to_money('amount') }} as amount,
         -- attributes

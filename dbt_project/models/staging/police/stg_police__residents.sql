@@ -12,16 +12,24 @@ normalised as (
     from source
 ),
 
+keyed as (
+    -- versions are told apart by the token: a purged version (flows/purge.py) keeps it, not the number
+    select
+        *,
+        {{ token('id', 'id_canonical') }} as id_token
+    from normalised
+),
+
 latest as (
-    {{ latest_version('normalised', 'id_canonical', police_version_order()) }}
+    {{ latest_version('keyed', 'id_token', police_version_order()) }}
 ),
 
 renamed as (
     select
         -- ids
-        {{ token('id', 'id_canonical') }} as id_token,
+        id_token,
         {{ mask_id('id_canonical') }} as id_masked,
-        id_canonical,
+        {{ canonical_out('id_canonical') }} as id_canonical,
         {{ id_is_valid('id_canonical') }} as id_is_valid,
         trim(name) as name,
         {{ mask_name('name') }} as name_masked,

@@ -24,11 +24,11 @@ renamed as (
         nullif(trim(case_no), '') as case_no,
         {{ token('id', 'id_canonical') }} as id_token,
         {{ mask_id('id_canonical') }} as id_masked,
-        id_canonical,
+        {{ canonical_out('id_canonical') }} as id_canonical,
         {{ id_is_valid('id_canonical') }} as id_is_valid,
         {{ token('phone', 'phone_canonical') }} as phone_token,
         {{ mask_phone('phone_canonical') }} as phone_masked,
-        phone_canonical,
+        {{ canonical_out('phone_canonical') }} as phone_canonical,
         trim(name) as name,
         {{ mask_name('name') }} as name_masked,
         -- attributes

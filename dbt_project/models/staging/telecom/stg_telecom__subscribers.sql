@@ -11,22 +11,30 @@ normalised as (
     from source
 ),
 
+keyed as (
+    -- versions are told apart by the token: a purged version (flows/purge.py) keeps it, not the number
+    select
+        *,
+        {{ token('phone', 'msisdn_canonical') }} as msisdn_token
+    from normalised
+),
+
 latest as (
-    {{ latest_version('normalised', 'msisdn_canonical, activated_ts') }}
+    {{ latest_version('keyed', 'msisdn_token, activated_ts') }}
 ),
 
 renamed as (
     select
         -- ids
-        {{ token('phone', 'msisdn_canonical') }} as phone_token,
+        msisdn_token as phone_token,
         {{ mask_phone('msisdn_canonical') }} as phone_masked,
-        msisdn_canonical,
+        {{ canonical_out('msisdn_canonical') }} as msisdn_canonical,
         {{ phone_is_valid('msisdn_canonical') }} as phone_is_valid,
         {{ phone_is_mvno('msisdn_canonical') }} as phone_is_mvno,
-        nullif(trim(imsi), '') as imsi,
+        nullif(trim({{ unless_purged('imsi') }}), '') as imsi,
         {{ token('id', 'holder_id_canonical') }} as holder_id_token,
         {{ mask_id('holder_id_canonical') }} as holder_id_masked,
-        holder_id_canonical,
+        {{ canonical_out('holder_id_canonical') }} as holder_id_canonical,
         {{ id_is_valid('holder_id_canonical') }} as holder_id_is_valid,
         trim(holder_name) as holder_name,
         {{ mask_name('holder_name') }} as holder_name_masked,

@@ -1,0 +1,157 @@
+"""Retention: `fraudbrain purge` clears personal data of old batches from raw and quarantine, marts stay.
+
+A tiny world (batches 2026-05-01 and 2026-05-02) is run, purged with a cutoff covering the first day, and
+rebuilt: the published marts must equal those before the purge by content hash, the leak scanner must find
+nothing in the purged rows, the ledger must still balance, and the vault must still reveal purged tokens.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import ledger, pii, purge, vault, workdb
+from flows.publish import content_hashes
+from flows.scan import _scan_relations, load_names
+from flows.settings import Settings
+from tests.conftest import world_settings
+
+CUTOFF = date(2026, 5, 2)  # batches of 2026-05-01 (the initial telecom and finance loads) are past retention
+
+
+def _settings(world: dict, tmp_path: Path) -> Settings:
+    return world_settings(world, work_dir=tmp_path / "work", warehouse=tmp_path / "wh" / "fraudbrain.duckdb")
+
+
+def _purged_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Every raw and quarantine table, restricted to the rows of purged batches."""
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where database_name = current_database() and schema_name in ('raw', 'quarantine') order by 1, 2"
+    ).fetchall()
+    where = f"left(_batch, 10) < '{CUTOFF.isoformat()}'"
+    return [(f"(select * from {s}.{t} where {where})", f"{s}.{t}") for s, t in tables]
+
+
+def _scan_purged(settings: Settings, names) -> list:
+    con = duckdb.connect(str(settings.work_db), read_only=True)
+    try:
+        return list(_scan_relations(con, "work.duckdb", _purged_relations(con), names))
+    finally:
+        con.close()
+
+
+def _purged_row_counts(settings: Settings) -> dict[str, int]:
+    con = duckdb.connect(str(settings.work_db), read_only=True)
+    try:
+        return {
+            t: con.execute(f"select count(*) from raw.{t} where left(_batch, 10) < ?", [CUTOFF.isoformat()]).fetchone()[0]
+            for t in purge.PERSONAL_COLUMNS
+        }
+    finally:
+        con.close()
+
+
+def _check_purge(settings: Settings, world: dict) -> purge.PurgeResult:
+    names = load_names(world["police_url"])
+    assert _scan_purged(settings, names), "the scanner must see clear identifiers before the purge"
+    result = purge.purge(settings, CUTOFF)
+    assert result.values > 0 and result.rows["raw.telecom__subscribers"] > 0
+    # the leak scanner finds no clear ID, phone, card or name in the rows of purged batches
+    assert [str(f) for f in _scan_purged(settings, names)] == []
+    with workdb.connect(settings) as con:
+        assert ledger.check_invariants(con) == []
+        audit = con.execute("select zone, table_name, rows_touched, values_purged, cutoff from audit.purges").fetchall()
+        assert {(z, t) for z, t, *_ in audit} >= {("raw", "telecom__subscribers"), ("raw", "finance__accounts")}
+        assert all(c == CUTOFF for *_, c in audit)
+        # replay of a purged batch is refused with the reason
+        with pytest.raises(purge.PurgedBatch, match="purged period"):
+            purge.refuse_replay_if_purged(con, "telecom", "2026-05-01")
+        purge.refuse_replay_if_purged(con, "telecom", "2026-05-02")
+        # quarantined rows of purged batches keep their reasons, not their record text
+        (left,) = con.execute(
+            "select count(*) from quarantine.rows where left(_batch, 10) < ? and record is not null",
+            [CUTOFF.isoformat()],
+        ).fetchone()
+        assert left == 0
+        form = con.execute(
+            "select holder_id_no from raw.telecom__subscribers where starts_with(holder_id_no, ?) limit 1",
+            [pii.PURGED_PREFIX],
+        ).fetchone()[0]
+    # the vault still answers for a purged token (the clear value was sealed before it left raw)
+    token = json.loads(form)["t"]
+    revealed = vault.reveal(settings, token, "test: reveal after retention purge")
+    assert pii.token(settings.resolved_pii_key(), "id", revealed.value) == token
+    # purging again finds nothing left to purge
+    again = purge.purge(settings, CUTOFF)
+    assert again.values == 0
+    return result
+
+
+def test_purge_then_full_refresh_publishes_the_same_marts(tiny_world, prefect_harness, tmp_path):
+    from flows.pipeline import pipeline
+
+    settings = _settings(tiny_world, tmp_path)
+    pipeline(settings)
+    before = content_hashes(settings.warehouse)
+    assert _purged_row_counts(settings)["telecom__subscribers"] > 0
+    _check_purge(settings, tiny_world)
+    summary = pipeline(settings, full_refresh=True)
+    assert summary.status == "success" and summary.built
+    assert content_hashes(settings.warehouse) == before
+    # the rebuilt staging layer no longer holds clear values of the purged rows either
+    con = duckdb.connect(str(settings.work_db), read_only=True)
+    try:
+        rels = [
+            (f"(select * from staging.{t} where left(_batch, 10) < '{CUTOFF.isoformat()}')", f"staging.{t}")
+            for t in ("stg_telecom__subscribers", "stg_finance__accounts", "stg_telecom__cdr")
+        ]
+        assert [str(f) for f in _scan_relations(con, "work", rels, load_names(tiny_world["police_url"]))] == []
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_purge_then_a_run_and_a_full_refresh_publish_the_same_marts(tiny_world, prefect_harness, tmp_path):
+    from flows.pipeline import pipeline
+
+    settings = _settings(tiny_world, tmp_path)
+    pipeline(settings)
+    before = content_hashes(settings.warehouse)
+    _check_purge(settings, tiny_world)
+    after_run = pipeline(settings)
+    assert after_run.built, "a purge changes the data version: the next run rebuilds"
+    assert content_hashes(settings.warehouse) == before
+    pipeline(settings, full_refresh=True)
+    assert content_hashes(settings.warehouse) == before
+
+
+def test_purged_forms_carry_features_not_values():
+    key = "test-key"
+    phone = pii.purged_phone(key, "+86 139-1234-5678")
+    assert phone is not None and "13912345678" not in phone
+    features = json.loads(phone)
+    assert features["t"] == pii.token(key, "phone", "13912345678")
+    assert (features["m"], features["k"], features["v"]) == ("139****5678", "mobile", True)
+    valid_id = "11010519491231002X"
+    form = json.loads(pii.purged_id(key, valid_id) or "")
+    assert form["v"] and form["m"] == pii.mask_id(valid_id)
+    stand_in = form["s"]
+    assert stand_in[:10] == valid_id[:10] and stand_in[-4:] == valid_id[-4:] and "1231" not in stand_in
+    # a mistyped check character keeps the same 17-character prefix, so identity resolution still matches
+    assert pii.id_stand_in(key, valid_id[:17] + "1")[:17] == stand_in[:17]
+    name = pii.name_stand_in(key, "张三")
+    assert name is not None and name[0] == "张" and "三" not in name
+    assert pii.name_stand_in(key, name) == name  # purging twice changes nothing
+    assert purge.purge_value(key, "card", "6222 0212 3456 7890")[1] is not None
+
+
+def test_purge_without_key_stops_before_touching_anything(tmp_path):
+    settings = Settings(work_dir=tmp_path / "work", pii_key=None, vault_key=None, demo=False)
+    with pytest.raises(Exception, match="FRAUDBRAIN_PII_KEY"):
+        purge.purge(settings, CUTOFF)
+    assert not settings.work_db.exists()
