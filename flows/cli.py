@@ -350,15 +350,20 @@ def replay(
     The next `fraudbrain run` takes it again, with today's rules.
     """
     from flows import ledger, workdb
+    from flows.purge import PurgedBatch, refuse_replay_if_purged
     from flows.runtime import RunLocked, run_lock
 
     settings = _settings(work_dir=work_dir)
     try:
         with run_lock(settings.work_dir), workdb.connect(settings) as con:
+            refuse_replay_if_purged(con, source, batch)
             released = ledger.release_batch(con, source, batch)
     except RunLocked as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
+    except PurgedBatch as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     if not released:
         err.print(f"[red]error:[/red] no held or refused {source} batch {batch}")
         raise typer.Exit(2)
@@ -420,6 +425,37 @@ def scan_pii(
     console.print(f"{len(findings)} findings in {len(paths)} path(s)")
     if findings:
         raise typer.Exit(1)
+
+
+@app.command()
+def purge(
+    before: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="purge batches dated before this day [today - retention]"),
+    ] = None,
+    retention_days: Annotated[int | None, typer.Option(help="retention period [FRAUDBRAIN_RETENTION_DAYS]")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
+) -> None:
+    """Retention: replace clear personal data of old batches in raw and quarantine (marts stay the same)."""
+    from flows.purge import purge as do_purge
+    from flows.runtime import RunLocked
+
+    settings = _settings(work_dir=work_dir, retention_days=retention_days, demo=demo or None)
+    try:
+        result = do_purge(settings, before.date() if before else None)
+    except KeyError_ as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except RunLocked as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
+    for name, rows in result.rows.items():
+        console.print(f"{name}: {rows:,} rows")
+    console.print(
+        f"purge {result.purge_id}: batches before {result.cutoff}, {result.values:,} values replaced, "
+        f"{result.sealed:,} newly sealed in the vault; the next run rebuilds without them"
+    )
 
 
 def _jsonable(value: Any) -> Any:
