@@ -1,12 +1,11 @@
-"""Run a contract table's GX suite over a frame and route the outcome: quarantine, flags, batch verdict.
+"""Run a contract table's GX suite over a batch and route the outcome: quarantine, flags, batch verdict.
 
 The suites live in ``expectations/`` (one per contract table); each expectation declares its severity in
-``meta`` (see expectations/rules.py). ``validate_frame`` runs the suite on pandas with result_format
-COMPLETE and ``unexpected_index_column_names=["_line"]`` *in memory* to find the failing lines, then
-stores a sanitised copy (counts only, no values) in the GX context for Data Docs.
-
-Swapping the engine: everything GX-specific is in ``_run_suite``/``_read_results``; the outcome
-(``ValidationOutcome``) is engine-neutral, so an SQL pushdown can later produce the same object.
+``meta`` (see expectations/rules.py). ``validate_relation`` runs the suite through GX over a DuckDB table
+(GX's metrics computed by SQL: expectations/sql_engine.py) with result_format COMPLETE and
+``unexpected_index_column_names=["_line"]`` *in memory* to find the failing lines, then stores a
+sanitised copy (counts only, no values) in the GX context for Data Docs. ``validate_frame`` does the
+same for a pandas frame (registered in a private DuckDB connection).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
@@ -30,7 +30,9 @@ from great_expectations.data_context.types.resource_identifiers import (
 from great_expectations.validator.v1_validator import Validator
 
 from expectations import all_suites
+from expectations.custom import install_sql_rules
 from expectations.rules import BATCH, FLAG, INFO, LINE_COLUMN, ROW
+from expectations.sql_engine import DuckDBExecutionEngine
 from flows.contracts import Table
 from flows.settings import Settings
 
@@ -169,12 +171,45 @@ def validate_frame(
     min_rows: int = 0,
     latest_event_time: str | None = None,
 ) -> ValidationOutcome:
-    """Validate one table's rows (contract columns as text + ``_line``) against the table's suite."""
+    """Validate one table's rows (contract columns as text + ``_line``) held in a pandas frame."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("_fb_frame", df)
+        con.execute("create temp table _fb_batch as select * from _fb_frame")
+        con.unregister("_fb_frame")
+        return validate_relation(
+            con,
+            "_fb_batch",
+            table,
+            settings,
+            batch_label=batch_label,
+            run_id=run_id,
+            context=context,
+            min_rows=min_rows,
+            latest_event_time=latest_event_time,
+        )
+    finally:
+        con.close()
+
+
+def validate_relation(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    table: Table,
+    settings: Settings,
+    *,
+    batch_label: str,
+    run_id: str,
+    context: DQContext | None = None,
+    min_rows: int = 0,
+    latest_event_time: str | None = None,
+) -> ValidationOutcome:
+    """Validate one table's rows held in DuckDB ``relation`` (contract columns as text + ``_line``)."""
     ctx = context or open_context(settings)
     suite = ctx.suites[table.raw_table]
     params = {"min_rows": min_rows, "latest_event_time": latest_event_time or FAR_FUTURE}
-    result, batch_id = _run_suite(ctx, suite, df, params)
-    outcome = _read_results(result, table, suite.name, batch_label, run_id, len(df))
+    result, batch_id, rows = _run_suite(ctx, suite, con, relation, params)
+    outcome = _read_results(result, table, suite.name, batch_label, run_id, rows)
     _store_sanitised(ctx, result, suite.name, batch_id, batch_label, run_id)
     if outcome.batch_failures:
         log.warning("DQ gate failed for %s batch %s: %s", suite.name, batch_label, "; ".join(outcome.batch_failures))
@@ -193,17 +228,30 @@ def unusable_rate_failure(rows_read: int, rows_unusable: int) -> str | None:
 
 # ---- GX specifics ------------------------------------------------------------------------------
 def _run_suite(
-    ctx: DQContext, suite: gx.ExpectationSuite, df: pd.DataFrame, params: dict[str, Any]
-) -> tuple[ExpectationSuiteValidationResult, str]:
-    # The v1 Validator is what ValidationDefinition.run uses; calling it directly keeps the COMPLETE result
-    # (with clear values) in memory: ValidationDefinition.run would also persist it to the results store.
+    ctx: DQContext, suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection, relation: str, params: dict[str, Any]
+) -> tuple[ExpectationSuiteValidationResult, str, int]:
+    """GX validates the suite; its metrics are SQL over ``relation`` (the frame asset holds no rows).
+
+    The v1 Validator is what ValidationDefinition.run uses; calling it directly keeps the COMPLETE result
+    (with clear values) in memory: ValidationDefinition.run would also persist it to the results store.
+    """
+    install_sql_rules(con)
+    columns = [str(r[0]) for r in con.execute(f"describe select * from {relation}").fetchall()]
+    placeholder = pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
     validator = Validator(
         batch_definition=ctx.batch_definition(suite.name),
-        batch_parameters={"dataframe": df},
+        batch_parameters={"dataframe": placeholder},
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE_COLUMN]},
     )
+    wrapped = validator._wrapped_validator
+    engine = DuckDBExecutionEngine.__new__(DuckDBExecutionEngine)
+    engine.__dict__.update(wrapped._execution_engine.__dict__)
+    engine.bind(con, relation, LINE_COLUMN)
+    wrapped._execution_engine = engine
+    wrapped._metrics_calculator._execution_engine = engine
     result = validator.validate_expectation_suite(suite, params)
-    return result, str(validator.active_batch_id)
+    rows = int(con.execute(f"select count(*) from {relation}").fetchone()[0])  # type: ignore[index]
+    return result, str(validator.active_batch_id), rows
 
 
 def _expectation_name(cfg: Any) -> tuple[str, str | None]:
