@@ -48,10 +48,8 @@ def _scan_purged(settings: Settings, names) -> list:
 def _purged_row_counts(settings: Settings) -> dict[str, int]:
     con = duckdb.connect(str(settings.work_db), read_only=True)
     try:
-        return {
-            t: con.execute(f"select count(*) from raw.{t} where left(_batch, 10) < ?", [CUTOFF.isoformat()]).fetchone()[0]
-            for t in purge.PERSONAL_COLUMNS
-        }
+        sql = "select count(*) from raw.{} where left(_batch, 10) < ?"
+        return {t: con.execute(sql.format(t), [CUTOFF.isoformat()]).fetchone()[0] for t in purge.PERSONAL_COLUMNS}
     finally:
         con.close()
 
