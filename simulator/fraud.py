@@ -83,13 +83,34 @@ class Episode:
 # planting gangs in the world
 
 
+@dataclass
+class _People:
+    """Indexes of the people for recruiting: by ID birth region and by home county (ascending)."""
+
+    birth_region: np.ndarray
+    by_birth: dict[str, np.ndarray]
+    by_home: list[np.ndarray]
+
+    @classmethod
+    def of(cls, w: World) -> _People:
+        birth_region = np.array([x[:6] for x in w.id_no.tolist()], dtype=object)
+        order = np.argsort(birth_region, kind="stable")
+        keys, starts = np.unique(birth_region[order], return_index=True)
+        groups = np.split(order, starts[1:])
+        by_home = [np.flatnonzero(w.home == c) for c in range(len(COUNTY_CODES))]
+        return cls(birth_region, dict(zip(keys.tolist(), groups, strict=True)), by_home)
+
+
 def _recruits(
-    w: World, rng: np.random.Generator, org: int, kind: str, used: np.ndarray, birth_region: np.ndarray, need: int
+    w: World, rng: np.random.Generator, org: int, kind: str, used: np.ndarray, people: _People, need: int
 ) -> list[tuple[int, str]]:
-    eligible = (w.age >= 18) & (w.age <= 65) & ~used
+    def eligible(idx: np.ndarray) -> np.ndarray:
+        return idx[(w.age[idx] >= 18) & (w.age[idx] <= 65) & ~used[idx]]
+
     cs, cn = int(w.clan_start[w.clan[org]]), int(w.clan_size[w.clan[org]])
-    family = [p for p in range(cs, cs + cn) if p != org and eligible[p]]
-    home = np.flatnonzero(eligible & (birth_region == birth_region[org]) & (w.clan != w.clan[org]))
+    family = [int(p) for p in eligible(np.arange(cs, cs + cn)).tolist() if p != org]
+    home = eligible(people.by_birth[str(people.birth_region[org])])
+    home = home[w.clan[home] != w.clan[org]]
     home = rng.permutation(home)[: need * 2].tolist()
     family = rng.permutation(np.array(family, dtype=np.int64)).tolist()
     if kind == "family":
@@ -97,7 +118,7 @@ def _recruits(
     else:
         pool = [(p, "hometown") for p in home] + [(p, "family") for p in family[:1]]
     if len(pool) < need:
-        others = np.flatnonzero(eligible & (w.home == w.home[org]))
+        others = eligible(people.by_home[int(w.home[org])])
         pool += [
             (int(p), "other")
             for p in rng.permutation(others)[: need - len(pool)].tolist()
@@ -182,15 +203,16 @@ def plant_gangs(w: World, rng: np.random.Generator, sims, cards) -> None:
     """Recruit gangs and give them SIMs, handsets and bank cards (appended to the world's tables)."""
     cfg = w.config
     w.in_gang = np.zeros(w.n, dtype=bool)
-    birth_region = np.array([x[:6] for x in w.id_no.tolist()], dtype=object)
+    people = _People.of(w)
+    birth_region = people.birth_region
     n_gangs = max(1, round(cfg.gangs_per_10k * w.n / 10_000))
+    organizers = np.flatnonzero((w.sex == 1) & (w.age >= 25) & (w.age <= 55) & w.registered)
     for gi in range(n_gangs):
-        cands = np.flatnonzero((w.sex == 1) & (w.age >= 25) & (w.age <= 55) & w.registered & ~w.in_gang)
-        org = int(rng.choice(cands))
+        org = int(rng.choice(organizers[~w.in_gang[organizers]]))
         w.in_gang[org] = True
         kind = "family" if rng.random() < cfg.family_recruitment_share else "hometown"
         n_sup, n_mule, n_call = int(rng.integers(3, 7)), int(rng.integers(2, 4)), int(rng.integers(2, 4))
-        pool = _recruits(w, rng, org, kind, w.in_gang, birth_region, n_sup + n_mule + n_call)
+        pool = _recruits(w, rng, org, kind, w.in_gang, people, n_sup + n_mule + n_call)
         second = _second_county(w, rng, org) if rng_share(rng, cfg.two_city_gang_share) else None
         if second is not None:
             pool = _recruit_in_second_city(w, rng, org, pool, second, birth_region, (n_sup, n_mule, n_call))

@@ -42,6 +42,23 @@ def luhn_check_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def luhn_check_digits(bodies: list[str]) -> list[str]:
+    """Vectorised `luhn_check_digit` (bodies of any lengths, grouped by length)."""
+    out = np.empty(len(bodies), dtype=object)
+    lengths = np.array([len(b) for b in bodies], dtype=np.int64)
+    for n in np.unique(lengths).tolist():
+        idx = np.flatnonzero(lengths == n)
+        group = bodies if len(idx) == len(bodies) else [bodies[i] for i in idx.tolist()]
+        digits = np.frombuffer("".join(group).encode("ascii"), dtype=np.uint8).reshape(-1, n)[:, ::-1] - 48
+        doubled = digits[:, 0::2].astype(np.int64) * 2
+        total = np.where(doubled > 9, doubled - 9, doubled).sum(axis=1) + digits[:, 1::2].sum(axis=1, dtype=np.int64)
+        out[idx] = DIGITS[(10 - total % 10) % 10]
+    return out.tolist()
+
+
+DIGITS = np.array(list("0123456789"), dtype=object)
+
+
 def luhn_valid(number: str) -> bool:
     return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
@@ -51,9 +68,21 @@ def make_card(bin6: str, length: int, serial: int) -> str:
     return body + luhn_check_digit(body)
 
 
+def make_cards(bins: list[str], lengths: list[int], serials: list[int]) -> list[str]:
+    """Vectorised `make_card`."""
+    bodies = [f"{b}{s:0{n - 7}d}"[: n - 1] for b, n, s in zip(bins, lengths, serials, strict=True)]
+    return [b + c for b, c in zip(bodies, luhn_check_digits(bodies), strict=True)]
+
+
 def make_imei(tac: str, serial: int) -> str:
     body = f"{tac}{serial % 1_000_000:06d}"
     return body + luhn_check_digit(body)
+
+
+def make_imeis(tacs: list[str], serials: list[int]) -> list[str]:
+    """Vectorised `make_imei`."""
+    bodies = [f"{t}{s % 1_000_000:06d}" for t, s in zip(tacs, serials, strict=True)]
+    return [b + c for b, c in zip(bodies, luhn_check_digits(bodies), strict=True)]
 
 
 # ---- the ways numbers are written ------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from simulator import refdata as R
 from simulator.clock import DAY, Clock, rng_for
 from simulator.config import SimConfig
-from simulator.ids import id_check_chars, make_card, make_imei, phone_variant
+from simulator.ids import id_check_chars, make_card, make_cards, make_imeis, phone_variant
 
 __all__ = ["HORIZON_DAYS", "Gang", "SimConfig", "World", "build_world"]
 
@@ -144,102 +144,136 @@ def _county_p() -> np.ndarray:
     return w / w.sum()
 
 
-def _given_name(rng: np.random.Generator, male: bool) -> str:
-    pool = R.GIVEN_MALE if male else R.GIVEN_FEMALE
-    first = pool[rng.integers(len(pool))] if rng.random() < 0.6 else R.GIVEN_ANY[rng.integers(len(R.GIVEN_ANY))]
-    if rng.random() < 0.3:
-        return pool[rng.integers(len(pool))]
-    return first + pool[rng.integers(len(pool))]
+PEOPLE_PER_CLAN = 4.9  # mean clan size of the rules below (1.7 households of 2.9 people)
+HH_SIZES, HH_SIZE_P = np.array([1, 2, 3, 4, 5, 6]), np.array([0.14, 0.26, 0.30, 0.18, 0.08, 0.04])
+
+
+def _given_names(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
+    """Given names: one or two characters from the pools of the sex (the first sometimes from any)."""
+    n = len(male)
+    pools = {True: np.array(R.GIVEN_MALE, dtype=object), False: np.array(R.GIVEN_FEMALE, dtype=object)}
+    any_ = np.array(R.GIVEN_ANY, dtype=object)
+    u1, u2, a, b = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
+    first = np.empty(n, dtype=object)
+    second = np.empty(n, dtype=object)
+    for sex, pool in pools.items():
+        m = male == sex
+        first[m] = pool[(a[m] * len(pool)).astype(np.int64)]
+        second[m] = pool[(b[m] * len(pool)).astype(np.int64)]
+    from_any = u1 >= 0.6
+    first[from_any] = any_[(a[from_any] * len(any_)).astype(np.int64)]
+    return np.where(u2 < 0.3, second, first + second)
+
+
+def _clans(rng: np.random.Generator, cfg: SimConfig, n_target: int) -> dict[str, np.ndarray]:
+    """Clan-level draws: home county, birthplace code, registered, surname, households; enough clans."""
+    surnames, sp = _weighted(R.SURNAMES)
+    county_p = _county_p()
+    k = int(n_target / PEOPLE_PER_CLAN * 1.3) + 20
+    home = rng.choice(len(R.COUNTIES), size=k, p=county_p)
+    code = COUNTY_CODES[home]
+    u = rng.random(k)
+    elsewhere = np.array(R.ELSEWHERE, dtype=object)[rng.integers(0, len(R.ELSEWHERE), size=k)]
+    moved = COUNTY_CODES[rng.choice(len(R.COUNTIES), size=k, p=county_p)]
+    born = np.where(u < cfg.born_elsewhere_rate, elsewhere, np.where(u < cfg.born_elsewhere_rate + 0.05, moved, code))
+    return {
+        "home": home,
+        "code": code,
+        "born": born,
+        "reg": rng.random(k) >= cfg.registered_elsewhere_rate,
+        "sur": np.array(surnames, dtype=object)[rng.choice(len(surnames), size=k, p=sp)],
+        "n_hh": 1 + np.minimum(2, rng.poisson(0.7, size=k)),
+    }
+
+
+def _households(rng: np.random.Generator, clans: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Household-level draws: size, head, whether a spouse and a parent live there."""
+    clan = np.repeat(np.arange(len(clans["home"])), clans["n_hh"])
+    m = len(clan)
+    size = rng.choice(HH_SIZES, size=m, p=HH_SIZE_P)
+    head_age = rng.integers(24, 82, size=m)
+    head_male = rng.random(m) < 0.85
+    spouse = (size > 1) & (rng.random(m) < 0.85)
+    parent = (size - 1 - spouse >= 2) & (head_age < 52) & (rng.random(m) < 0.4)
+    return {
+        "clan": clan,
+        "size": size,
+        "head_age": head_age,
+        "head_male": head_male,
+        "spouse": spouse,
+        "parent": parent,
+    }
 
 
 def _build_people(w: World, rng: np.random.Generator, n_target: int) -> None:
-    cfg = w.config
+    """Clans of 1-3 neighbouring households sharing a surname line and a birthplace; vectorised."""
     surnames, sp = _weighted(R.SURNAMES)
-    county_p = _county_p()
-    sizes, size_p = [1, 2, 3, 4, 5, 6], [0.14, 0.26, 0.30, 0.18, 0.08, 0.04]
-    cols: dict[str, list] = {k: [] for k in ("name", "sex", "age", "home", "hh", "rel", "clan", "reg", "born")}
-    clan_start: list[int] = []
-    hh_counter: dict[str, int] = {}
-
-    def add(name: str, sex: int, age: int, home: int, hh: int, rel: str, clan: int, reg: bool, born: str) -> None:
-        for k, v in zip(cols, (name, sex, age, home, hh, rel, clan, reg, born), strict=True):
-            cols[k].append(v)
-
-    clan = 0
-    while len(cols["name"]) < n_target:
-        home = int(rng.choice(len(R.COUNTIES), p=county_p))
-        code = R.COUNTIES[home].code
-        u = rng.random()
-        born = code
-        if u < cfg.born_elsewhere_rate:
-            born = R.ELSEWHERE[rng.integers(len(R.ELSEWHERE))]
-        elif u < cfg.born_elsewhere_rate + 0.05:
-            born = R.COUNTIES[int(rng.choice(len(R.COUNTIES), p=county_p))].code
-        reg = bool(rng.random() >= cfg.registered_elsewhere_rate)
-        sur = surnames[int(rng.choice(len(surnames), p=sp))]
-        clan_start.append(len(cols["name"]))
-        for _ in range(1 + min(2, int(rng.poisson(0.7)))):
-            hh_counter[code] = hh_counter.get(code, 0) + 1
-            hh = len(w.hh_no)
-            w.hh_no.append(f"{code}{hh_counter[code]:06d}")
-            size = int(rng.choice(sizes, p=size_p))
-            head_age = int(rng.integers(24, 82))
-            head_male = rng.random() < 0.85
-            add(sur + _given_name(rng, head_male), int(head_male), head_age, home, hh, "head", clan, reg, born)
-            left = size - 1
-            if left and rng.random() < 0.85:
-                age = int(np.clip(head_age + rng.normal(-1 if head_male else 1, 3), 20, 95))
-                s_born = born if rng.random() < 0.6 else code
-                spouse_sur = surnames[int(rng.choice(len(surnames), p=sp))]
-                add(
-                    spouse_sur + _given_name(rng, not head_male),
-                    int(not head_male),
-                    age,
-                    home,
-                    hh,
-                    "spouse",
-                    clan,
-                    reg,
-                    s_born,
-                )
-                left -= 1
-            if left >= 2 and head_age < 52 and rng.random() < 0.4:
-                male = rng.random() < 0.5
-                add(
-                    (sur if male else surnames[int(rng.choice(len(surnames), p=sp))]) + _given_name(rng, male),
-                    int(male),
-                    min(98, head_age + int(rng.integers(22, 33))),
-                    home,
-                    hh,
-                    "parent",
-                    clan,
-                    reg,
-                    born,
-                )
-                left -= 1
-            for k in range(left):
-                male = rng.random() < 0.52
-                age = head_age - int(rng.integers(22, 34)) - 2 * k
-                rel = "child"
-                if age < 0 and head_age > 55:
-                    rel, age = "grandchild", int(rng.integers(0, 12))
-                elif age < 0:
-                    age = int(rng.integers(0, 3))
-                c_born = code if rng.random() < 0.85 else born
-                add(sur + _given_name(rng, male), int(male), age, home, hh, rel, clan, reg, c_born)
-        clan += 1
-    w.n = len(cols["name"])
-    w.name = np.array(cols["name"], dtype=object)
-    w.sex = np.array(cols["sex"], dtype=np.int8)
-    w.age = np.array(cols["age"], dtype=np.int16)
-    w.home = np.array(cols["home"], dtype=np.int16)
-    w.hh = np.array(cols["hh"], dtype=np.int32)
-    w.relation = np.array(cols["rel"], dtype=object)
-    w.clan = np.array(cols["clan"], dtype=np.int32)
-    w.registered = np.array(cols["reg"], dtype=bool)
-    w.clan_start = np.array(clan_start, dtype=np.int32)
+    clans = _clans(rng, w.config, n_target)
+    hh = _households(rng, clans)
+    people_per_clan = np.bincount(hh["clan"], weights=hh["size"], minlength=len(clans["home"])).astype(np.int64)
+    n_clans = int(np.searchsorted(np.cumsum(people_per_clan), n_target)) + 1  # the first clans reaching the target
+    if n_clans > len(people_per_clan):
+        raise RuntimeError("too few clans drawn for the population")  # the margin of `_clans` makes this moot
+    keep = hh["clan"] < n_clans
+    hh = {k: v[keep] for k, v in hh.items()}
+    clan, size = hh["clan"], hh["size"]
+    # members: head, spouse, parent, then children, household after household
+    member_hh = np.repeat(np.arange(len(clan)), size)
+    n = len(member_hh)
+    pos = np.arange(n) - np.repeat(np.cumsum(size) - size, size)
+    sp_, pa_ = hh["spouse"][member_hh], hh["parent"][member_hh]
+    head_age, head_male = hh["head_age"][member_hh], hh["head_male"][member_hh]
+    is_head, is_spouse = pos == 0, sp_ & (pos == 1)
+    is_parent = pa_ & (pos == 1 + sp_)
+    child_k = pos - 1 - sp_ - pa_
+    c = clan[member_hh]
+    code, born_clan, sur = clans["code"][c], clans["born"][c], clans["sur"][c]
+    other_sur = np.array(surnames, dtype=object)[rng.choice(len(surnames), size=n, p=sp)]
+    u_sex, u_born = rng.random(n), rng.random(n)
+    spouse_age = np.clip(head_age + rng.normal(np.where(head_male, -1, 1), 3), 20, 95).astype(np.int64)
+    parent_age = np.minimum(98, head_age + rng.integers(22, 33, size=n))
+    child_age = head_age - rng.integers(22, 34, size=n) - 2 * child_k
+    young = np.where(head_age > 55, rng.integers(0, 12, size=n), rng.integers(0, 3, size=n))
+    male = np.select([is_head, is_spouse, is_parent], [head_male, ~head_male, u_sex < 0.5], u_sex < 0.52)
+    age = np.select(
+        [is_head, is_spouse, is_parent], [head_age, spouse_age, parent_age], np.where(child_age < 0, young, child_age)
+    )
+    rel = np.select(
+        [is_head, is_spouse, is_parent, (child_age < 0) & (head_age > 55)],
+        np.array(["head", "spouse", "parent", "grandchild"], dtype=object),
+        "child",
+    ).astype(object)
+    family_sur = np.where(is_spouse | (is_parent & ~male), other_sur, sur)
+    born = np.select(
+        [is_spouse, ~is_head & ~is_parent],
+        [np.where(u_born < 0.6, born_clan, code), np.where(u_born < 0.85, code, born_clan)],
+        born_clan,
+    ).astype(object)
+    w.n = n
+    w.name = family_sur + _given_names(rng, male)
+    w.sex = male.astype(np.int8)
+    w.age = age.astype(np.int16)
+    w.home = clans["home"][c].astype(np.int16)
+    w.hh = member_hh.astype(np.int32)
+    w.relation = rel
+    w.clan = c.astype(np.int32)
+    w.registered = clans["reg"][c].astype(bool)
+    w.hh_no = _household_numbers(clans["code"][clan])
+    w.clan_start = np.searchsorted(w.clan, np.arange(n_clans)).astype(np.int32)
     w.clan_size = np.diff(np.append(w.clan_start, w.n)).astype(np.int32)
-    _assign_ids(w, rng, np.array(cols["born"], dtype=object))
+    _assign_ids(w, rng, born)
+
+
+def _household_numbers(codes: np.ndarray) -> list[str]:
+    """Household numbers: the county code and a serial per county, in household order."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    starts = np.flatnonzero(first)
+    serial = np.empty(len(codes), dtype=np.int64)
+    serial[order] = np.arange(len(codes)) - np.repeat(starts, np.diff(np.append(starts, len(codes)))) + 1
+    return [f"{c}{s:06d}" for c, s in zip(codes.tolist(), serial.tolist(), strict=True)]
 
 
 def _assign_ids(w: World, rng: np.random.Generator, born: np.ndarray) -> None:
@@ -264,12 +298,13 @@ def _assign_ids(w: World, rng: np.random.Generator, born: np.ndarray) -> None:
 
 
 def _unique_numbers(rng: np.random.Generator, prefixes: np.ndarray, digits: int, taken: set[int]) -> np.ndarray:
-    out = prefixes.astype(np.int64) * 10**digits + rng.integers(0, 10**digits, size=len(prefixes))
-    for i in range(len(out)):
-        while int(out[i]) in taken:
-            out[i] = int(prefixes[i]) * 10**digits + int(rng.integers(0, 10**digits))
-        taken.add(int(out[i]))
-    return out
+    values = (prefixes.astype(np.int64) * 10**digits + rng.integers(0, 10**digits, size=len(prefixes))).tolist()
+    for i, v in enumerate(values):
+        while v in taken:
+            v = int(prefixes[i]) * 10**digits + int(rng.integers(0, 10**digits))
+        taken.add(v)
+        values[i] = v
+    return np.array(values, dtype=np.int64)
 
 
 class _Sims:
@@ -343,11 +378,13 @@ class _Cards:
         cls: np.ndarray,
     ) -> np.ndarray:
         k = len(holder)
-        numbers: list[str] = []
-        serial = _unique_numbers(rng, np.zeros(k, dtype=np.int64), 12, self.taken)
-        for b, s in zip(bank.tolist(), serial.tolist(), strict=True):
-            bins, length, _ = R.BANKS[b]
-            numbers.append(make_card(bins[s % len(bins)], length, s))
+        serial = _unique_numbers(rng, np.zeros(k, dtype=np.int64), 12, self.taken).tolist()
+        spec = [R.BANKS[b] for b in bank.tolist()]
+        numbers = make_cards(
+            [bins[s % len(bins)] for (bins, _, _), s in zip(spec, serial, strict=True)],
+            [length for _, length, _ in spec],
+            serial,
+        )
         branch = [
             f"{b}{r}{int(x):03d}"
             for b, r, x in zip(bank.tolist(), region.tolist(), rng.integers(1, 40, size=k).tolist(), strict=True)
@@ -407,11 +444,9 @@ def _build_sims(w: World, rng: np.random.Generator, sims: _Sims) -> None:
     first = np.ones(len(holder), dtype=bool)
     first[1:] = holder[1:] != holder[:-1]
     tacs = rng.integers(0, len(R.TACS), size=w.n)
-    w.imei = np.array([make_imei(R.TACS[t], i * 7919 + 13) for i, t in enumerate(tacs.tolist())], dtype=object)
-    second_imei = np.array(
-        [make_imei(R.TACS[(t + 1) % len(R.TACS)], i * 7919 + 5003) for i, t in enumerate(tacs[holder].tolist())],
-        dtype=object,
-    )
+    w.imei = np.array(make_imeis([R.TACS[t] for t in tacs.tolist()], list(range(13, w.n * 7919, 7919))), dtype=object)
+    second_tacs = [R.TACS[(t + 1) % len(R.TACS)] for t in tacs[holder].tolist()]
+    second_imei = np.array(make_imeis(second_tacs, list(range(5003, len(holder) * 7919 + 5003, 7919))), dtype=object)
     imei = np.where(first | (rng.random(len(holder)) < 0.6), w.imei[holder], second_imei)
     region = COUNTY_CODES[w.home[holder]]
     carrier = _choose_carriers(rng, len(holder), w.config.mvno_user_rate)
@@ -479,8 +514,10 @@ def _holder_phones(w: World, rng: np.random.Generator) -> None:
     phones = np.empty(n, dtype=object)
     own = w.sim[w.c_holder]
     variant = np.where(rng.random(n) < w.config.holder_phone_variant_rate, rng.integers(1, 5, size=n), 0)
-    for i, (s, v) in enumerate(zip(own.tolist(), variant.tolist(), strict=True)):
-        phones[i] = None if s < 0 else phone_variant(str(w.s_msisdn[s]), v)
+    has = own >= 0
+    phones[has] = w.s_msisdn[own[has]]
+    for i in np.flatnonzero(has & (variant > 0)).tolist():
+        phones[i] = phone_variant(str(phones[i]), int(variant[i]))
     w.c_phone = phones
 
 
@@ -501,7 +538,7 @@ def _build_behaviour(w: World, rng: np.random.Generator) -> None:
     for p in w.couriers.tolist():
         w.lookalikes.append({"kind": "courier", "person": int(p)})
     n_corp = max(5, w.n // 60)
-    w.corp_cards = [make_card("622155", 19, 10**11 + i * 7717) for i in range(n_corp)]
+    w.corp_cards = make_cards(["622155"] * n_corp, [19] * n_corp, [10**11 + i * 7717 for i in range(n_corp)])
     w.corp_payday = rng.choice(np.array([5, 10, 15, 20, 25]), size=n_corp)
     w.platform_cards = [make_card(R.NON_REPORTING_BINS[i % 3], 19, 5 * 10**11 + i * 31) for i in range(12)]
     employed = (w.age >= 20) & (w.age <= 60) & (w.card >= 0) & (rng.random(w.n) < 0.65)
