@@ -299,38 +299,29 @@ def status(
 
 
 def _print_status(st: Any) -> None:
-    table = Table(
-        "source",
-        "last batch / watermark",
-        "last arrival",
-        "read",
-        "loaded",
-        "quarantined",
-        "duplicate",
-        "held",
-        "last run",
-        "freshness",
-        title=f"fraudbrain status (from the {st.read_from})",
-    )
-    for s in st.sources:
-        t, run = s.totals, s.last_run
-        table.add_row(
-            s.source,
-            str(s.last_batch or "-"),
-            f"{s.last_arrival:%Y-%m-%d %H:%M}" if s.last_arrival else "never",
-            f"{t['read']:,}",
-            f"{t['loaded']:,}",
-            f"{t['quarantined']:,}" + ("" if s.quarantined_rows is None else f" ({s.quarantined_rows:,} kept)"),
-            f"{t['duplicate']:,}",
-            str(len(s.held)) + (f" (+{len(s.released)} released)" if s.released else ""),
-            f"{run['status']} {run['started_at']:%m-%d %H:%M}" if run else "-",
-            s.freshness if s.freshness in ("fresh", "not watched") else f"[yellow]{s.freshness}[/yellow]",
-        )
+    """One column per source, one line per fact: fits a terminal of 80 columns."""
+    table = Table("", *(s.source for s in st.sources), title=f"fraudbrain status (from the {st.read_from})")
+    facts: dict[str, Any] = {
+        "last batch / watermark": lambda s: str(s.last_batch or "-"),
+        "last arrival": lambda s: f"{s.last_arrival:%Y-%m-%d %H:%M}" if s.last_arrival else "never",
+        "rows read": lambda s: f"{s.totals['read']:,}",
+        "loaded": lambda s: f"{s.totals['loaded']:,}",
+        "quarantined": lambda s: f"{s.totals['quarantined']:,}",
+        "duplicate": lambda s: f"{s.totals['duplicate']:,}",
+        "kept in quarantine": lambda s: "-" if s.quarantined_rows is None else f"{s.quarantined_rows:,}",
+        "held or refused": lambda s: str(len(s.held)),
+        "up for replay": lambda s: str(len(s.released)),
+        "last run": lambda s: f"{s.last_run['status']} {s.last_run['started_at']:%m-%d %H:%M}" if s.last_run else "-",
+        "freshness": lambda s: s.freshness if s.freshness in ("fresh", "not watched") else f"[yellow]{s.freshness}[/]",
+    }
+    for label, fact in facts.items():
+        table.add_row(label, *(fact(s) for s in st.sources))
     console.print(table)
     if st.last_run:
         r = st.last_run
         console.print(
-            f"last run {r['run_id']}: [bold]{r['status']}[/bold] ({r['started_at']} → {r['finished_at']})"
+            f"last run {r['run_id']}: [bold]{r['status']}[/bold] ({r['started_at']:%Y-%m-%d %H:%M:%S} → "
+            + (f"{r['finished_at']:%H:%M:%S})" if r["finished_at"] else "running)")
             + (f": {r['message']}" if r["message"] else "")
         )
     for a in st.alerts:
