@@ -153,3 +153,23 @@ def test_purge_without_key_stops_before_touching_anything(tmp_path):
     with pytest.raises(Exception, match="FRAUDBRAIN_PII_KEY"):
         purge.purge(settings, CUTOFF)
     assert not settings.work_db.exists()
+
+
+def test_purge_and_replay_commands(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.setenv("FRAUDBRAIN_PII_KEY", "test-key-for-the-purge-command")
+    monkeypatch.setenv("FRAUDBRAIN_VAULT_KEY", "test-vault-key-for-the-purge-command")
+    work = str(tmp_path / "work")
+    runner = CliRunner()
+    done = runner.invoke(app, ["purge", "--before", "2026-05-02", "--work-dir", work])
+    assert done.exit_code == 0, done.output
+    assert "batches before 2026-05-02, 0 values replaced" in " ".join(done.output.split())
+    refused = runner.invoke(app, ["replay", "--source", "telecom", "--batch", "2026-05-01", "--work-dir", work])
+    assert refused.exit_code == 2
+    assert "cannot be replayed" in " ".join(refused.output.split())
+    with workdb.connect(Settings(work_dir=tmp_path / "work")) as con:
+        assert con.execute("select zone, table_name, rows_touched from audit.purges").fetchall() == [("raw", "*", 0)]
+        assert workdb.data_version(con) == "replaced=0;loaded=0;files=0"  # nothing purged: no rebuild forced
