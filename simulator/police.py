@@ -527,7 +527,7 @@ def warning_rows(w: World, episodes: list[Episode], routine: list[tuple[int, int
 
 def suspect_rows(w: World, episodes: list[Episode], first_day: int, last_day: int, pd: PoliceDay) -> None:
     """Members of busted gangs: identified a few days before the bust, most arrested at it."""
-    cases = sorted((e.report_t, e) for e in episodes if e.report_t is not None)
+    cases = sorted(((e.report_t, e) for e in episodes if e.report_t is not None), key=lambda x: (x[0], x[1].eid))
     for g in w.gangs:
         if g.bust_day is None:
             continue
