@@ -162,7 +162,7 @@ class DuckDBExecutionEngine(PandasExecutionEngine):
         return [(str(r[0]), str(r[1])) for r in rows]
 
     def _scalar(self, sql: str) -> int:
-        row = self.con.execute(sql).fetchone()
+        row = self.con.execute(sql).fetchall()[0]
         return int(row[0]) if row else 0
 
     def _domain(self, base: str, dk: dict[str, Any]) -> _Domain:

@@ -209,8 +209,8 @@ def recent_row_floor(
 
 # ---- watermarks (police) -----------------------------------------------------------------------
 def get_watermark(con: duckdb.DuckDBPyConnection, table_name: str) -> str | None:
-    row = con.execute("select watermark from audit.watermarks where table_name = ?", [table_name]).fetchone()
-    return row[0] if row else None
+    rows = con.execute("select watermark from audit.watermarks where table_name = ?", [table_name]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def set_watermark(con: duckdb.DuckDBPyConnection, table_name: str, watermark: str) -> None:

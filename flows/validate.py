@@ -250,7 +250,7 @@ def _run_suite(
     wrapped._execution_engine = engine
     wrapped._metrics_calculator._execution_engine = engine
     result = validator.validate_expectation_suite(suite, params)
-    rows = int(con.execute(f"select count(*) from {relation}").fetchone()[0])  # type: ignore[index]
+    rows = int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
     return result, str(validator.active_batch_id), rows
 
 

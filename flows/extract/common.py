@@ -1,17 +1,17 @@
-"""Routing and loading shared by file and SQL sources: quarantine, dedupe, set-based inserts into raw."""
+"""Routing and loading shared by file and SQL sources: quarantine, dedupe, set-based inserts into raw.
+
+Rows wait in a DuckDB temp table (``Parsed.relation``); routing is SQL over it: nothing row by row in Python.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 import duckdb
-import pandas as pd
 
 from flows.contracts import Table
 from flows.ledger import LOADED, LedgerRow
-from flows.quarantine import QUARANTINE_COLUMNS, insert_quarantine
 from flows.validate import ValidationOutcome
 
 
@@ -31,97 +31,89 @@ class Parsed:
     table: Table
     file: str  # lineage _file
     rows_read: int = 0
-    frame: pd.DataFrame | None = None  # contract columns (as text) + _line; may hold extra columns
+    relation: str = ""  # DuckDB temp table: contract columns (as text) + _line; may hold extra columns
     record_columns: list[str] = field(default_factory=list)  # columns joined by "|" to rebuild a CSV record
     parse_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, record)
     drift: str | None = None  # header disagrees with the contract
 
 
-def record_text(row: pd.Series, parsed: Parsed) -> str:
-    """The record stored in quarantine for a row that parsed but failed an expectation."""
-    values = {c: (None if pd.isna(row[c]) else str(row[c])) for c in (parsed.record_columns or parsed.table.columns)}
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _record_sql(parsed: Parsed, columns: set[str]) -> str:
+    """SQL of the record stored in quarantine for a row that parsed but failed an expectation."""
     if parsed.record_columns:  # CSV: the line as delivered
-        return "|".join(v or "" for v in values.values())
-    return json.dumps(values, ensure_ascii=False)
+        return "concat_ws('|', " + ", ".join(f"coalesce(r.{_q(c)}, '')" for c in parsed.record_columns) + ")"
+    pairs = ", ".join(f"'{c}', r.{_q(c)}" for c in parsed.table.columns if c in columns)
+    return f"json_object({pairs})::varchar"
 
 
-def split_rows(
-    parsed: Parsed,
-    outcome: ValidationOutcome,
-    lineage: Lineage,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(usable rows, quarantine rows): parse errors and row-severity failures go to quarantine."""
-    frame = parsed.frame if parsed.frame is not None else pd.DataFrame(columns=[*parsed.table.columns, "_line"])
-    bad_lines = outcome.row_failures
-    failed = frame[frame["_line"].isin(list(bad_lines))] if bad_lines else frame.iloc[0:0]
-    q_records = [(line, reason, record) for line, reason, record in parsed.parse_errors]
-    q_records += [
-        (int(r["_line"]), "; ".join(bad_lines[int(r["_line"])]), record_text(r, parsed)) for _, r in failed.iterrows()
-    ]
-    quarantine = pd.DataFrame(
-        [
-            (
-                lineage.source,
-                parsed.table.name,
-                lineage.batch,
-                lineage.delivery_id,
-                lineage.file,
-                line,
-                reason,
-                record,
-                lineage.loaded_at,
-            )
-            for line, reason, record in q_records
-        ],
-        columns=list(QUARANTINE_COLUMNS),
-    )
-    usable = frame[~frame["_line"].isin(list(bad_lines))] if bad_lines else frame
-    return usable, quarantine
+def _failures_table(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> str:
+    """A temp table (line, reasons) of the rows failing row-severity expectations."""
+    con.execute("create or replace temp table _fb_failed (_line bigint primary key, reasons varchar)")
+    rows = [(line, "; ".join(names)) for line, names in sorted(outcome.row_failures.items())]
+    if rows:
+        con.executemany("insert into _fb_failed values (?, ?)", rows)
+    return "_fb_failed"
 
 
-def dedupe_within(frame: pd.DataFrame, key: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
-    """Same key twice in one batch: the later line wins, earlier lines count as duplicates."""
-    if frame.empty:
-        return frame, 0
-    kept = frame.sort_values("_line").drop_duplicates(subset=list(key), keep="last")
-    return kept, len(frame) - len(kept)
+def quarantine_rows(
+    con: duckdb.DuckDBPyConnection, parsed: Parsed, failed: str, columns: set[str], lineage: Lineage
+) -> int:
+    """Parse errors and failing rows into quarantine.rows, with file, line and reasons; returns the count."""
+    meta = [lineage.source, parsed.table.name, lineage.batch, lineage.delivery_id, lineage.file]
+    errors = [(*meta, line, reason, record, lineage.loaded_at) for line, reason, record in parsed.parse_errors]
+    if errors:
+        con.executemany(f"insert into quarantine.rows values ({', '.join('?' * 9)})", errors)
+    n = con.execute(
+        f"""insert into quarantine.rows select ?, ?, ?, ?, ?, r._line, f.reasons, {_record_sql(parsed, columns)}, ?
+            from {parsed.relation} r join {failed} f on f._line = r._line""",
+        [*meta, lineage.loaded_at],
+    ).fetchall()[0]
+    return len(errors) + (int(n[0]) if n else 0)
 
 
-def insert_new_versions(con: duckdb.DuckDBPyConnection, t: Table, frame: pd.DataFrame, lineage: Lineage) -> int:
-    """Insert rows into raw, skipping rows identical (every contract column) to a version already loaded.
+def insert_new_versions(
+    con: duckdb.DuckDBPyConnection, t: Table, relation: str, failed: str, lineage: Lineage
+) -> tuple[int, int, int]:
+    """Insert the usable rows into raw: (usable, kept after in-batch dedupe, inserted).
 
-    Returns the number inserted; the rest are duplicates of an earlier batch or extraction.
+    Same key twice in the batch: the later line wins, the earlier count as duplicates. Rows identical
+    (every contract column) to a version already loaded are duplicates of an earlier batch or extraction.
     """
-    if frame.empty:
-        return 0
-    cols = [f'"{c}"' for c in t.columns]
-    same_key = " and ".join(f'r."{c}" = i."{c}"' for c in t.key)
-    same_content = " and ".join(f'r."{c}" is not distinct from i."{c}"' for c in t.columns)
-    incoming = frame.loc[:, [*t.columns, "_line"]]
-    con.register("_fb_incoming", incoming)
-    try:
-        n = con.execute(
-            f"""insert into {t.qualified}
-                select {", ".join(f"i.{c}::varchar" for c in cols)}, ?, ?, ?, ?, i._line::bigint, ?
-                from _fb_incoming i
-                where not exists (select 1 from {t.qualified} r where {same_key} and {same_content})""",
-            [lineage.source, lineage.batch, lineage.delivery_id, lineage.file, lineage.loaded_at],
-        ).fetchone()
-    finally:
-        con.unregister("_fb_incoming")
-    return int(n[0]) if n else 0
+    key = ", ".join(_q(c) for c in t.key)
+    usable = f"select * from {relation} r where not exists (select 1 from {failed} f where f._line = r._line)"
+    counts = con.execute(
+        f"select count(*), count(*) filter (where rn = 1) from "
+        f"(select row_number() over (partition by {key} order by _line desc) rn from ({usable}))"
+    ).fetchall()[0]
+    n_usable, kept = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    cols = [_q(c) for c in t.columns]
+    same_key = " and ".join(f"r.{c} = i.{c}" for c in (_q(k) for k in t.key))
+    same_content = " and ".join(f"r.{c} is not distinct from i.{c}" for c in cols)
+    n = con.execute(
+        f"""insert into {t.qualified}
+            with kept as (
+                select * from ({usable}) qualify row_number() over (partition by {key} order by _line desc) = 1)
+            select {", ".join(f"i.{c}::varchar" for c in cols)}, ?, ?, ?, ?, i._line::bigint, ?
+            from kept i
+            where not exists (select 1 from {t.qualified} r where {same_key} and {same_content})""",
+        [lineage.source, lineage.batch, lineage.delivery_id, lineage.file, lineage.loaded_at],
+    ).fetchall()[0]
+    return n_usable, kept, int(n[0]) if n else 0
 
 
 def load_rows(
     con: duckdb.DuckDBPyConnection, parsed: Parsed, outcome: ValidationOutcome, lineage: Lineage, run_id: str
 ) -> LedgerRow:
     """Quarantine, dedupe and insert one file's rows; return its (balanced) ledger row. Caller owns the txn."""
-    usable, quarantine = split_rows(parsed, outcome, lineage)
-    kept, dup_within = dedupe_within(usable, parsed.table.key)
-    loaded = insert_new_versions(con, parsed.table, kept, lineage)
-    insert_quarantine(con, quarantine)
-    dup_earlier = len(kept) - loaded
-    message = f"{len(quarantine)} quarantined, {dup_within} repeated in batch, {dup_earlier} already loaded"
+    failed = _failures_table(con, outcome)
+    columns = {str(r[0]) for r in con.execute(f"describe select * from {parsed.relation}").fetchall()}
+    quarantined = quarantine_rows(con, parsed, failed, columns, lineage)
+    usable, kept, loaded = insert_new_versions(con, parsed.table, parsed.relation, failed, lineage)
+    dup_within, dup_earlier = usable - kept, kept - loaded
+    message = f"{quarantined} quarantined, {dup_within} repeated in batch, {dup_earlier} already loaded"
     return LedgerRow(
         run_id,
         lineage.source,
@@ -131,12 +123,17 @@ def load_rows(
         lineage.file,
         parsed.rows_read,
         loaded,
-        len(quarantine),
+        quarantined,
         dup_within + dup_earlier,
         LOADED,
         message,
         lineage.loaded_at,
     )
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> None:
+    if parsed.relation:
+        con.execute(f"drop table if exists {parsed.relation}")
 
 
 class transaction:

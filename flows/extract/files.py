@@ -14,22 +14,22 @@ import json
 import logging
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, BinaryIO
 
 import duckdb
 import fsspec
-import pandas as pd
 
 from flows import ledger
 from flows.contracts import FILE_SOURCES, Table, by_file
-from flows.extract.common import Lineage, Parsed, load_rows, transaction
+from flows.extract import parse
+from flows.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
 from flows.ledger import HELD, LOADED, REFUSED, LedgerRow
 from flows.quarantine import delete_delivery
 from flows.settings import Settings
-from flows.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_frame
+from flows.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_relation
 
 log = logging.getLogger(__name__)
 
@@ -110,17 +110,22 @@ def load_file_batch(
     """Verify, parse, validate and load one batch; refused/held batches insert nothing into raw."""
     ledger.ensure_schema(con, FILE_SOURCES.get(batch.source, ()))
     fs, _ = fsspec.core.url_to_fs(settings.landing)
+    parsed: list[Parsed] = []
     try:
         _check_manifest(fs, batch)
-        parsed = [_parse_file(fs, batch, name, settings.max_line_bytes) for name in sorted(batch.manifest["files"])]
+        for name in sorted(batch.manifest["files"]):
+            parsed.append(_parse_file(con, fs, batch, name, settings))
+        ctx = context or open_context(settings)
+        outcomes = [_validate(con, settings, batch, p, run_id, ctx) for p in parsed]
+        problems = [f"{p.file}: {f}" for p, o in zip(parsed, outcomes, strict=True) for f in _batch_failures(p, o)]
+        if problems:
+            return _hold(con, batch, parsed, outcomes, run_id, "; ".join(problems))
+        return _commit(con, batch, parsed, outcomes, run_id)
     except Refused as exc:
         return _refuse(con, fs, batch, run_id, str(exc), settings)
-    ctx = context or open_context(settings)
-    outcomes = [_validate(con, settings, batch, p, run_id, ctx) for p in parsed]
-    problems = [f"{p.file}: {f}" for p, o in zip(parsed, outcomes, strict=True) for f in _batch_failures(p, o)]
-    if problems:
-        return _hold(con, batch, parsed, outcomes, run_id, "; ".join(problems))
-    return _commit(con, batch, parsed, outcomes, run_id)
+    finally:
+        for p in parsed:
+            drop_relation(con, p)
 
 
 def _rel(batch: BatchRef, name: str) -> str:
@@ -205,65 +210,37 @@ def _scan_lines(fs: Any, path: str, rel: str, max_line: int) -> int:
     return lines + (1 if last_nonempty else 0)
 
 
-def _lines(fs: Any, path: str, max_line: int) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, line without its CRLF/LF); lines were checked against max_line by the scan."""
-    with _Stream(fs, path) as stream:
-        lineno = 0
-        while line := stream.readline(max_line + 2):
-            lineno += 1
-            if line.endswith(b"\n"):
-                line = line[:-1]
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            yield lineno, line
-
-
 # -- parsing -----------------------------------------------------------------------------------------
-def _parse_file(fs: Any, batch: BatchRef, name: str, max_line: int) -> Parsed:
+def _parse_file(con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, name: str, settings: Settings) -> Parsed:
     t = by_file(batch.source, name)
     assert t is not None
     path, rel = f"{batch.path}/{name}", _rel(batch, name)
-    lines = _scan_lines(fs, path, rel, max_line)
     is_csv = batch.source == "telecom"
-    rows_read = max(lines - 1, 0) if is_csv else lines
+    parsed = Parsed(table=t, file=rel, relation=f"_fb_in_{t.raw_table}")
+    scratch, max_line = settings.work_dir / "tmp", settings.max_line_bytes
+    try:
+        with _Stream(fs, path) as stream:
+            res = (
+                parse.parse_csv(con, stream, parsed.relation, max_line, scratch)
+                if is_csv
+                else parse.parse_jsonl(con, stream, parsed.relation, t, max_line, scratch)
+            )
+    except parse.TooLong as exc:
+        raise Refused(f"{rel}: line {exc.lineno} is longer than max_line_bytes ({max_line} bytes)") from exc
+    except parse.BadHeader as exc:
+        raise Refused(f"{rel}: {exc}") from exc
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise Refused(f"{rel}: gzip stream is damaged ({exc})") from exc
+    rows_read = max(res.lines - 1, 0) if is_csv else res.lines
     expected = batch.manifest["files"][name].get("rows")
     if rows_read != expected:
         raise Refused(f"{rel}: {rows_read} data rows, {MANIFEST} says {expected}")
-    if is_csv and lines == 0:
+    if is_csv and res.lines == 0:
         raise Refused(f"{rel}: empty file, but the contract requires the header line even with no rows")
-    parsed = _parse_csv(fs, path, rel, t, max_line) if is_csv else _parse_jsonl(fs, path, rel, t, max_line)
-    parsed.rows_read = rows_read
-    return parsed
-
-
-def _parse_csv(fs: Any, path: str, rel: str, t: Table, max_line: int) -> Parsed:
-    parsed = Parsed(table=t, file=rel)
-    header: list[str] = []
-    rows: list[list[Any]] = []
-    for lineno, raw in _lines(fs, path, max_line):
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            if lineno == 1:
-                raise Refused(f"{rel}: line 1 (header) is not GB18030 at byte {exc.start}") from exc
-            parsed.parse_errors.append(
-                (lineno, f"line {lineno}: not GB18030 at byte {exc.start}", raw.decode("gb18030", "replace"))
-            )
-            continue
-        fields = text.split("|")
-        if lineno == 1:
-            header = fields
-            parsed.record_columns = header
-            parsed.drift = _header_drift(header, t)
-            continue
-        if len(fields) != len(header):
-            parsed.parse_errors.append(
-                (lineno, f"line {lineno}: {len(fields)} fields, the header has {len(header)}", text)
-            )
-            continue
-        rows.append([f or None for f in fields] + [lineno])
-    columns = _unique(header)
-    parsed.frame = pd.DataFrame(rows, columns=[*columns, "_line"]).astype({"_line": "int64"})
+    parsed.rows_read, parsed.parse_errors = rows_read, res.errors
+    if is_csv:
+        parsed.record_columns = res.header
+        parsed.drift = _header_drift(res.header, t)
     return parsed
 
 
@@ -275,47 +252,6 @@ def _header_drift(header: list[str], t: Table) -> str | None:
     return None
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}__{seen[n]}")
-    return out
-
-
-def _parse_jsonl(fs: Any, path: str, rel: str, t: Table, max_line: int) -> Parsed:
-    parsed = Parsed(table=t, file=rel)
-    rows: list[list[Any]] = []
-    for lineno, raw in _lines(fs, path, max_line):
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            parsed.parse_errors.append(
-                (lineno, f"line {lineno}: not UTF-8 at byte {exc.start}", raw.decode("utf-8", "replace"))
-            )
-            continue
-        except ValueError as exc:
-            reason = getattr(exc, "msg", str(exc))
-            parsed.parse_errors.append(
-                (lineno, f"line {lineno}: not JSON ({reason}; truncated?)", raw.decode("utf-8", "replace"))
-            )
-            continue
-        if not isinstance(obj, dict):
-            parsed.parse_errors.append((lineno, f"line {lineno}: not a JSON object", raw.decode("utf-8")))
-            continue
-        rows.append([_as_text(obj.get(c)) for c in t.columns] + [lineno])  # extra keys ignored
-    parsed.frame = pd.DataFrame(rows, columns=[*t.columns, "_line"]).astype({"_line": "int64"})
-    return parsed
-
-
-def _as_text(value: Any) -> str | None:
-    """JSON value as raw text: strings as they are, other scalars as JSON; empty string = null."""
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 # -- validation ----------------------------------------------------------------------------------
 def _validate(
     con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchRef, p: Parsed, run_id: str, ctx: DQContext
@@ -324,9 +260,9 @@ def _validate(
     latest = None
     if p.table.kind == "event":
         latest = f"{date.fromisoformat(batch.batch) + timedelta(days=1)} 00:00:00"
-    assert p.frame is not None
-    return validate_frame(
-        p.frame,
+    return validate_relation(
+        con,
+        p.relation,
         p.table,
         settings,
         batch_label=batch.batch,

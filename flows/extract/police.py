@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from expectations.police import MONEY_COLUMNS
 from flows import ledger
 from flows.contracts import POLICE, Table
-from flows.extract.common import Lineage, Parsed, load_rows, transaction
+from flows.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
 from flows.ledger import HELD, LOADED, LedgerRow
 from flows.settings import Settings
-from flows.validate import DQContext, open_context, unusable_rate_failure, validate_frame
+from flows.validate import DQContext, open_context, unusable_rate_failure, validate_relation
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,43 @@ def _load_table(
     rows = [[*r, i] for i, r in enumerate(_read(engine, t, since), 1)]
     if not rows:
         return TableResult(t.name, "unchanged", old, None, None, "no rows")
-    frame = pd.DataFrame(rows, columns=[*t.columns, "_line"]).astype({"_line": "int64"})
-    stamps = [s for s in frame["updated_at"].dropna().tolist() if s]
+    stamps = [s for r in rows if (s := r[t.columns.index("updated_at")])]
     high = max([*stamps, *([old] if old else [])]) if stamps or old else ledger.now().strftime(TS_FORMAT)
     delivery = extraction_id(t.name, since, high)
-    parsed = Parsed(table=t, file=t.name, rows_read=len(rows), frame=frame)
-    outcome = validate_frame(frame, t, settings, batch_label=high, run_id=run_id, context=ctx)
+    parsed = Parsed(table=t, file=t.name, rows_read=len(rows), relation=_stage(con, t, rows))
+    try:
+        return _validate_and_load(con, settings, t, parsed, old, since, high, delivery, run_id, ctx)
+    finally:
+        drop_relation(con, parsed)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, t: Table, rows: list[list[Any]]) -> str:
+    """The rows read, in a DuckDB temp table (contract columns as text + _line)."""
+    relation = f"_fb_in_{t.raw_table}"
+    frame = pd.DataFrame(rows, columns=[*t.columns, "_line"]).astype({"_line": "int64"})
+    con.register("_fb_police_rows", frame)
+    try:
+        cols = ", ".join(f'"{c}"::varchar as "{c}"' for c in t.columns)
+        con.execute(f"create or replace temp table {relation} as select {cols}, _line from _fb_police_rows")
+    finally:
+        con.unregister("_fb_police_rows")
+    return relation
+
+
+def _validate_and_load(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    t: Table,
+    parsed: Parsed,
+    old: str | None,
+    since: dt.datetime | None,
+    high: str,
+    delivery: str,
+    run_id: str,
+    ctx: DQContext,
+) -> TableResult:
+    rows = range(parsed.rows_read)
+    outcome = validate_relation(con, parsed.relation, t, settings, batch_label=high, run_id=run_id, context=ctx)
     failures = list(outcome.batch_failures)
     unusable = unusable_rate_failure(len(rows), len(outcome.row_failures))
     failures += [unusable] if unusable else []
