@@ -232,7 +232,12 @@ _PY_FUNCTIONS: dict[str, tuple[Callable[..., bool], list[Any]]] = {
 
 
 def install_sql_rules(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temp macros and Python functions the SQL conditions use (idempotent per connection)."""
+    """Create the temp macros and Python functions the SQL conditions use (once per connection)."""
+    try:
+        con.execute("select fb_rules_installed()").fetchall()
+        return
+    except duckdb.Error:
+        pass
     present = {
         r[0]
         for r in con.execute(
@@ -244,3 +249,4 @@ def install_sql_rules(con: duckdb.DuckDBPyConnection) -> None:
             con.create_function(name, fn, params, "BOOLEAN", side_effects=False)
     for ddl in SQL_MACROS:
         con.execute(ddl)
+    con.execute("create or replace temp macro fb_rules_installed() as true")

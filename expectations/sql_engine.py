@@ -18,8 +18,9 @@ from typing import Any
 
 import duckdb
 from great_expectations.constants import MAX_RESULT_RECORDS
-from great_expectations.exceptions import MetricResolutionError
+from great_expectations.exceptions import InvalidExpectationKwargsError, MetricResolutionError
 from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import Expectation
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from .custom import SQL_CONDITIONS
@@ -218,3 +219,29 @@ class DuckDBExecutionEngine(PandasExecutionEngine):
                     select {line}, {cols} from c where not coalesce(_ok, false) order by {line}"""
             ).fetchall()
         return self._unexpected[key]
+
+
+# ---- GX overhead ---------------------------------------------------------------------------------
+# GX 1.24 rebuilds ``Expectation.configuration`` (a pydantic dump and deep copy) once per domain/success key
+# inside these two methods: about a third of a validation's fixed cost. Same results, one build per call.
+def _domain_kwargs(self: Expectation) -> dict[str, Any]:
+    kwargs = self.configuration.kwargs
+    return {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
+
+
+def _success_kwargs(self: Expectation) -> dict[str, Any]:
+    kwargs = self.configuration.kwargs
+    out = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
+    out.update({key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys})
+    return out
+
+
+def _check_domain_keys(self: Expectation) -> dict[str, Any]:
+    domain = _domain_kwargs(self)
+    if set(self.domain_keys) - set(domain):
+        raise InvalidExpectationKwargsError(f"Missing domain kwargs: {list(set(self.domain_keys) - set(domain))}")
+    return domain
+
+
+Expectation._get_domain_kwargs = _check_domain_keys  # type: ignore[method-assign]
+Expectation._get_success_kwargs = _success_kwargs  # type: ignore[method-assign]
