@@ -96,6 +96,16 @@ class SuiteBuilder:
             self.add(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(t.key), meta=key_meta))
         return self
 
+    def not_after(self, *cols: str) -> SuiteBuilder:
+        """Times (read as local time) not after ``latest_event_time`` (the batch day's end, the extraction)."""
+        for col in cols:
+            self.add(
+                ExpectColumnValuesToBeTimestampsNotAfter(
+                    column=col, max_value=LATEST_EVENT_TIME, meta=meta(ROW, f"{col} is after the batch")
+                )
+            )
+        return self
+
     # -- row-level rules ----------------------------------------------------------------------------
     def regex(self, col: str, pattern: str, reason: str) -> SuiteBuilder:
         return self.add(gxe.ExpectColumnValuesToMatchRegex(column=col, regex=pattern, meta=meta(ROW, reason)))

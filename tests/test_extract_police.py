@@ -144,6 +144,18 @@ def scenario(tmp_path: Path, db: PoliceDB) -> None:
 
     third = run("r3")  # nothing new: the lookback re-reads rows, all duplicates
     assert third["cases"].ledger.rows_loaded == 0 and third["cases"].ledger.rows_duplicate >= 1
+    # unchanged re-reads are counted as duplicates without being validated again
+    dq = "select count(*) from audit.dq_results where run_id = ? and table_name = 'cases'"
+    assert con.execute(dq, ["r3"]).fetchall() == [(0,)]
+    assert ledger.check_invariants(con) == []
+
+    # a row stamped in the future is quarantined and does not move the watermark past now
+    db.add_case("A9", "2999-01-01 00:00:00")
+    fourth = run("r4")["cases"].ledger
+    assert (fourth.rows_quarantined, fourth.rows_loaded) == (1, 0)
+    reasons = con.execute("select reasons from quarantine.rows where _table = 'cases'").fetchall()
+    assert reasons == [("expect_column_values_to_be_timestamps_not_after(updated_at)",)]
+    assert ledger.get_watermark(con, "cases") == "2026-05-10 11:00:00"
     assert ledger.check_invariants(con) == []
 
 

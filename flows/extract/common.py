@@ -35,6 +35,7 @@ class Parsed:
     record_columns: list[str] = field(default_factory=list)  # columns joined by "|" to rebuild a CSV record
     parse_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, record)
     drift: str | None = None  # header disagrees with the contract
+    known_duplicates: int = 0  # rows read but already removed from ``relation`` as unchanged versions
 
 
 def _q(name: str) -> str:
@@ -49,10 +50,11 @@ def _record_sql(parsed: Parsed, columns: set[str]) -> str:
     return f"json_object({pairs})::varchar"
 
 
-def _failures_table(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> str:
+def _failures_table(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome | None) -> str:
     """A temp table (line, reasons) of the rows failing row-severity expectations."""
     con.execute("create or replace temp table _fb_failed (_line bigint primary key, reasons varchar)")
-    rows = [(line, "; ".join(names)) for line, names in sorted(outcome.row_failures.items())]
+    failures = outcome.row_failures if outcome else {}
+    rows = [(line, "; ".join(names)) for line, names in sorted(failures.items())]
     if rows:
         con.executemany("insert into _fb_failed values (?, ?)", rows)
     return "_fb_failed"
@@ -105,14 +107,17 @@ def insert_new_versions(
 
 
 def load_rows(
-    con: duckdb.DuckDBPyConnection, parsed: Parsed, outcome: ValidationOutcome, lineage: Lineage, run_id: str
+    con: duckdb.DuckDBPyConnection, parsed: Parsed, outcome: ValidationOutcome | None, lineage: Lineage, run_id: str
 ) -> LedgerRow:
-    """Quarantine, dedupe and insert one file's rows; return its (balanced) ledger row. Caller owns the txn."""
+    """Quarantine, dedupe and insert one file's rows; return its (balanced) ledger row. Caller owns the txn.
+
+    ``outcome`` None: nothing was left to validate (every row read was a known duplicate).
+    """
     failed = _failures_table(con, outcome)
     columns = {str(r[0]) for r in con.execute(f"describe select * from {parsed.relation}").fetchall()}
     quarantined = quarantine_rows(con, parsed, failed, columns, lineage)
     usable, kept, loaded = insert_new_versions(con, parsed.table, parsed.relation, failed, lineage)
-    dup_within, dup_earlier = usable - kept, kept - loaded
+    dup_within, dup_earlier = usable - kept, kept - loaded + parsed.known_duplicates
     message = f"{quarantined} quarantined, {dup_within} repeated in batch, {dup_earlier} already loaded"
     return LedgerRow(
         run_id,

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 CENTS = Decimal("0.01")
 FETCH = 10_000
+# A row's times may not be after the extraction by more than this (clocks of the source and ours differ).
+FUTURE_SKEW_MINUTES = 5
 
 
 @dataclass
@@ -144,14 +146,31 @@ def _load_table(
     rows = [[*r, i] for i, r in enumerate(_read(engine, t, since), 1)]
     if not rows:
         return TableResult(t.name, "unchanged", old, None, None, "no rows")
-    stamps = [s for r in rows if (s := r[t.columns.index("updated_at")])]
-    high = max([*stamps, *([old] if old else [])]) if stamps or old else ledger.now().strftime(TS_FORMAT)
-    delivery = extraction_id(t.name, since, high)
+    latest = (ledger.now() + dt.timedelta(minutes=FUTURE_SKEW_MINUTES)).strftime(TS_FORMAT)
+    high = _high_mark(rows, t, old, latest)
     parsed = Parsed(table=t, file=t.name, rows_read=len(rows), relation=_stage(con, t, rows))
     try:
-        return _validate_and_load(con, settings, t, parsed, old, since, high, delivery, run_id, ctx)
+        parsed.known_duplicates = _drop_unchanged(con, t, parsed.relation)
+        extraction = _Extraction(old, high, extraction_id(t.name, since, high), latest)
+        return _validate_and_load(con, settings, parsed, extraction, run_id, ctx)
     finally:
         drop_relation(con, parsed)
+
+
+@dataclass(frozen=True)
+class _Extraction:
+    old: str | None  # watermark before
+    high: str  # watermark after: the largest updated_at read (not after ``latest``)
+    delivery: str
+    latest: str  # no time of a row may be after this (extraction time + skew)
+
+
+def _high_mark(rows: list[list[Any]], t: Table, old: str | None, latest: str) -> str:
+    """New watermark: the largest ``updated_at`` read that is not in the future (a future one is quarantined)."""
+    at = t.columns.index("updated_at")
+    stamps = [s for r in rows if (s := r[at]) and s <= latest]
+    marks = [*stamps, *([old] if old else [])]
+    return max(marks) if marks else ledger.now().strftime(TS_FORMAT)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, t: Table, rows: list[list[Any]]) -> str:
@@ -167,51 +186,76 @@ def _stage(con: duckdb.DuckDBPyConnection, t: Table, rows: list[list[Any]]) -> s
     return relation
 
 
+def _drop_unchanged(con: duckdb.DuckDBPyConnection, t: Table, relation: str) -> int:
+    """Remove rows identical (every contract column) to a version already loaded; return how many.
+
+    The lookback re-reads rows it has seen (residents share one ``updated_at``): they are duplicates,
+    counted in the ledger without being validated and compared again.
+    """
+    same_key = " and ".join(f'r."{c}" = i."{c}"' for c in t.key)
+    same_content = " and ".join(f'r."{c}" is not distinct from i."{c}"' for c in t.columns)
+    gone = con.execute(
+        f"delete from {relation} i where exists (select 1 from {t.qualified} r where {same_key} and {same_content})"
+    ).fetchall()
+    return int(gone[0][0]) if gone else 0
+
+
 def _validate_and_load(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    t: Table,
-    parsed: Parsed,
-    old: str | None,
-    since: dt.datetime | None,
-    high: str,
-    delivery: str,
-    run_id: str,
-    ctx: DQContext,
+    con: duckdb.DuckDBPyConnection, settings: Settings, parsed: Parsed, ex: _Extraction, run_id: str, ctx: DQContext
 ) -> TableResult:
-    rows = range(parsed.rows_read)
-    outcome = validate_relation(con, parsed.relation, t, settings, batch_label=high, run_id=run_id, context=ctx)
-    failures = list(outcome.batch_failures)
-    unusable = unusable_rate_failure(len(rows), len(outcome.row_failures))
+    t, fresh = parsed.table, parsed.rows_read - parsed.known_duplicates
+    outcome = (
+        validate_relation(
+            con,
+            parsed.relation,
+            t,
+            settings,
+            batch_label=ex.high,
+            run_id=run_id,
+            context=ctx,
+            latest_event_time=ex.latest,
+        )
+        if fresh
+        else None
+    )
+    failures = list(outcome.batch_failures) if outcome else []
+    unusable = unusable_rate_failure(fresh, len(outcome.row_failures)) if outcome else None
     failures += [unusable] if unusable else []
-    lineage = Lineage("police", high, delivery, t.name, ledger.now())
+    lineage = Lineage("police", ex.high, ex.delivery, t.name, ledger.now())
     with transaction(con):
-        ledger.write_dq_results(con, outcome.dq_rows(delivery))
+        if outcome:
+            ledger.write_dq_results(con, outcome.dq_rows(ex.delivery))
         if failures:
             message = "; ".join(failures)
-            log.warning("ALERT held police.%s extraction %s: %s", t.name, delivery, message)
-            row = LedgerRow(
-                run_id,
-                "police",
-                t.name,
-                high,
-                delivery,
-                t.name,
-                len(rows),
-                0,
-                len(rows),
-                0,
-                HELD,
-                message,
-                lineage.loaded_at,
-            )
+            log.warning("ALERT held police.%s extraction %s: %s", t.name, ex.delivery, message)
+            row = _held_row(run_id, parsed, lineage, message)
             ledger.write_ledger(con, [row])
-            return TableResult(t.name, HELD, old, delivery, row, message)
+            return TableResult(t.name, HELD, ex.old, ex.delivery, row, message)
         row = load_rows(con, parsed, outcome, lineage, run_id)
         ledger.write_ledger(con, [row])
-        ledger.set_watermark(con, t.name, high)
-        problems = ledger.check_invariants(con, [t], batch=high)
+        ledger.set_watermark(con, t.name, ex.high)
+        problems = ledger.check_invariants(con, [t], batch=ex.high)
         if problems:
             raise AssertionError("; ".join(problems))
-    log.info("police.%s: %d read, %d loaded, watermark %s", t.name, row.rows_read, row.rows_loaded, high)
-    return TableResult(t.name, LOADED, high, delivery, row, row.message)
+    log.info("police.%s: %d read, %d loaded, watermark %s", t.name, row.rows_read, row.rows_loaded, ex.high)
+    return TableResult(t.name, LOADED, ex.high, ex.delivery, row, row.message)
+
+
+def _held_row(run_id: str, parsed: Parsed, lineage: Lineage, message: str) -> LedgerRow:
+    """A held extraction: every row read is withheld (rows already loaded unchanged stay duplicates)."""
+    dup = parsed.known_duplicates
+    return LedgerRow(
+        run_id,
+        "police",
+        parsed.table.name,
+        lineage.batch,
+        lineage.delivery_id,
+        parsed.table.name,
+        parsed.rows_read,
+        0,
+        parsed.rows_read - dup,
+        dup,
+        HELD,
+        message,
+        lineage.loaded_at,
+    )
