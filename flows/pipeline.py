@@ -163,6 +163,7 @@ def pipeline(
                 workdb.finish_run(con, run_id, "failed", str(exc)[:2000], None)
             raise
         summary.warehouse = settings.warehouse
+        summary.alerts = [a.message for a in check_freshness(settings)]
         with workdb.connect(settings) as con:
             workdb.finish_run(con, run_id, summary.status, summary.message, None)
             report.publish_artifacts(summary, settings, con)
@@ -170,7 +171,6 @@ def pipeline(
         summary.dbt_docs = settings.dbt_docs_dir / "index.html"
         summary.portal = settings.portal_dir / "index.html"
         logger.info("run %s %s: %s", run_id, summary.status, summary.ledger)
-        summary.alerts = [a.message for a in check_freshness(settings)]
     return summary
 
 

@@ -49,10 +49,12 @@ def summary_markdown(
         "",
         summary.message or "",
         "",
+        *(f"**Backfill:** {w}  " for w in summary.withdrawn),
         f"**Batches taken:** {len(summary.batches)}",
         "",
         *(f"- {b}" for b in summary.batches),
         "",
+        *_alerts_markdown(summary.alerts),
         "## Rows per state (load ledger)",
         "",
         "| source | status | files | read | loaded | quarantined | duplicate |",
@@ -78,6 +80,13 @@ def summary_markdown(
         f"- warehouse: {settings.warehouse.resolve()}",
     ]
     return "\n".join(lines)
+
+
+def _alerts_markdown(alerts: list[str]) -> list[str]:
+    """Freshness alerts known when the summary is written (source names, hours and dates only)."""
+    if not alerts:
+        return []
+    return [f"## Freshness alerts: {len(alerts)}", "", *(f"- {a}" for a in alerts), ""]
 
 
 def publish_artifacts(summary: RunSummary, settings: Settings, con: duckdb.DuckDBPyConnection) -> None:

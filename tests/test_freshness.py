@@ -73,6 +73,7 @@ def test_check_reads_arrivals_and_batch_dates_from_the_audit_tables() -> None:
     assert {(a.source, a.kind) for a in alerts} == {("telecom", "missing-day"), ("finance", "stale")}
 
 
+@pytest.mark.usefixtures("prefect_harness")  # the events worker talks to an API: the session's, not its own
 def test_warnings_are_logged_and_events_carry_no_personal_data(caplog, monkeypatch) -> None:
     from prefect.events.clients import AssertingEventsClient
     from prefect.events.worker import EventsWorker
@@ -83,13 +84,15 @@ def test_warnings_are_logged_and_events_carry_no_personal_data(caplog, monkeypat
     assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
     assert "ALERT freshness finance stale" in caplog.records[0].getMessage()
 
+    AssertingEventsClient.reset()
     worker = EventsWorker.instance(AssertingEventsClient)
     monkeypatch.setattr(EventsWorker, "instance", lambda *_: worker)
     try:
         assert freshness.emit(alerts) == 2
     finally:
         worker.drain()
-    events = AssertingEventsClient.last.events
+    sent = [e for client in AssertingEventsClient.all for e in client.events]
+    events = [e for e in sent if e.event.startswith("fraudbrain.")]
     assert [e.event for e in events] == ["fraudbrain.source.stale", "fraudbrain.source.missing-day"]
     assert {e.resource.id for e in events} == {"fraudbrain.source.finance"}
     assert events[1].payload["missing_days"] == ["2026-05-17"]
@@ -160,3 +163,14 @@ def test_serve_creates_the_freshness_automation_once_and_wires_a_notification_bl
 
     with pytest.raises(NoNotificationBlock):
         ensure_freshness_automation(Settings(alert_block="custom-webhook/no-such-block"))
+
+
+def test_the_run_summary_artifact_lists_backfill_and_freshness_alerts() -> None:
+    from flows.pipeline import RunSummary
+    from flows.report import summary_markdown
+
+    summary = RunSummary("r1", status="success", withdrawn=["telecom: 2 batch(es) to take again"])
+    summary.alerts = ["no new finance data for more than 30 h (last arrival: never)"]
+    text = summary_markdown(summary, Settings(), [], [])
+    assert "**Backfill:** telecom: 2 batch(es) to take again" in text
+    assert "## Freshness alerts: 1" in text and "- no new finance data for more than 30 h" in text
