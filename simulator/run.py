@@ -143,7 +143,7 @@ def simulate(
         _telecom_day(w, landing_p, day, calls_by_day.get(day, []), due, rows, truth_day)
         _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
         with engine.begin() as conn:
-            for table, n in P.upsert(conn, w.clock, pd.versions.get(day, [])).items():
+            for table, n in P.upsert(conn, w.clock, pd.versions.pop(day, [])).items():  # freed once written
                 rows[f"police/{table}"] += n
         _truth_of_episodes(w, day, episodes, truth_day)
         truth_day["cases"] = pd.case_links.get(day, [])
