@@ -150,20 +150,18 @@ def test_a_range_must_be_ordered_and_name_file_sources() -> None:
     assert file_sources("all") == ["telecom", "finance"]
 
 
-# ---- the one pipeline run: `fraudbrain backfill` on the tiny world -----------------------------------
-@pytest.mark.usefixtures("prefect_harness")
-def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_path, monkeypatch) -> None:
-    """Batches first loaded by the extract step alone, then `fraudbrain backfill` takes a day again, through
-    the pipeline (validation, dbt from scratch, publish), and reports its stages to the progress listeners."""
-    from flows import progress
-    from flows.cli import app
+# ---- through the flow, on the tiny world -------------------------------------------------------------
+def first_loaded(world: dict, tmp_path: Path) -> tuple[Settings, str, int]:
+    """The world's batches and police rows loaded by the extract step alone: (settings, last day, loaded rows)."""
     from flows.extract import police
 
     settings = Settings(
-        landing=tiny_world["landing"],
-        police_url=tiny_world["police_url"],
+        landing=world["landing"],
+        police_url=world["police_url"],
         work_dir=tmp_path / "work",
         warehouse=tmp_path / "wh" / "fraudbrain.duckdb",
+        pii_key=E2E_KEY,
+        vault_key=E2E_VAULT_KEY,
     )
     settings.work_dir.mkdir(parents=True)
     with duckdb.connect(str(settings.work_db)) as con:
@@ -173,9 +171,51 @@ def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_p
             for b in pending_batches(con, settings, source):
                 load_file_batch(con, settings, b, "first-load", ctx)
         police.load_police(con, settings, "first-load")
-        days = [r[0] for r in con.execute("select distinct batch from audit.batches order by 1").fetchall()]
-        before = con.execute("select count(*) from audit.load_ledger where status = 'loaded'").fetchone()[0]
-    day = days[-1]
+        day = con.execute("select max(batch) from audit.batches").fetchone()[0]
+        loaded = con.execute("select count(*) from audit.load_ledger where status = 'loaded'").fetchone()[0]
+    return settings, day, loaded
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_flow_withdraws_retakes_and_rebuilds_from_scratch(tiny_world, tmp_path, monkeypatch) -> None:
+    """The backfill run's wiring, without dbt: withdrawal task, the same extraction, a from-scratch build."""
+    from flows import pipeline as flow_module
+    from flows import progress
+
+    settings, day, before = first_loaded(tiny_world, tmp_path)
+    builds: list[bool] = []
+
+    def fake_build(settings, run_id, summary, full_refresh) -> None:  # stands in for dbt + publish
+        builds.append(full_refresh)
+        summary.status = "success"
+
+    monkeypatch.setattr(flow_module, "_build_and_publish", fake_build)
+    seen: list[str] = []
+    with progress.listening(lambda what, done, total: seen.append(what)):
+        summary = flow_module.pipeline(
+            settings, sources=["telecom", "finance"], backfill=(date.fromisoformat(day),) * 2
+        )
+    assert summary.status == "success", summary.message
+    assert builds == [True], "a backfill rebuilds from scratch"
+    assert summary.withdrawn == ["telecom: 1 batch(es) to take again", "finance: 1 batch(es) to take again"]
+    assert sorted(summary.batches) == [f"finance {day}: loaded", f"telecom {day}: loaded"]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert ledger.check_invariants(con) == []
+        replaced = con.execute(
+            "select distinct source, batch from audit.load_ledger where status = 'replaced' order by 1"
+        ).fetchall()
+        assert replaced == [("finance", day), ("telecom", day)]
+        assert con.execute("select count(*) from audit.load_ledger where status = 'loaded'").fetchone()[0] == before
+    assert {"backfill", "extract telecom", "extract finance"} <= set(seen)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_path, monkeypatch) -> None:
+    """`fraudbrain backfill` end to end: validation, dbt from scratch, a published warehouse whose ledger balances."""
+    from flows.cli import app
+
+    settings, day, before = first_loaded(tiny_world, tmp_path)
     for name, value in {
         "FRAUDBRAIN_LANDING": settings.landing,
         "FRAUDBRAIN_WORK_DIR": str(settings.work_dir),
@@ -184,9 +224,7 @@ def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_p
         "FRAUDBRAIN_VAULT_KEY": E2E_VAULT_KEY,
     }.items():
         monkeypatch.setenv(name, value)
-    seen: list[str] = []
-    with progress.listening(lambda what, done, total: seen.append(what)):
-        result = CliRunner().invoke(app, ["backfill", "--source", "all", "--from", day, "--to", day, "--no-progress"])
+    result = CliRunner().invoke(app, ["backfill", "--source", "all", "--from", day, "--to", day, "--no-progress"])
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(settings.warehouse), read_only=True) as wh:
         replaced = wh.execute(
@@ -202,4 +240,3 @@ def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_p
         assert wh.execute("select count(*) from marts.fct_calls").fetchone()[0] > 0
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert ledger.check_invariants(con) == []
-    assert {"backfill", "extract telecom", "extract finance", "dbt marts", "publish"} <= set(seen)
