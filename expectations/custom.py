@@ -46,10 +46,10 @@ def parse_local_timestamp(value: str | None) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(SHANGHAI).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # impossible date, or beyond year 9999 in local time
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(SHANGHAI).replace(tzinfo=None)
     return parsed
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     source_retries: int = 3
     source_retry_delay_s: float = 2.0
     max_line_bytes: int = 64 * 1024 * 1024  # a longer line refuses its file
+    max_gzip_ratio: int = 200  # a gzip file expanding past this × its size (and past 64 MB) is refused: a bomb
     police_lookback_minutes: int = 10  # re-read window below the watermark (contract skew: 5 minutes)
     redelivery_window_batches: int = 7  # a source may re-deliver one of its last N batches
     # freshness: hours after which a silent source raises an alert (file sources deliver daily)

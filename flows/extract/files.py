@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import duckdb
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 MANIFEST = "_SUCCESS"
 _BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
 _CHUNK = 1 << 20
+MAX_MANIFEST_BYTES = 1 << 20
+_GZIP_FLOOR = 64 * 1024 * 1024  # any gzip file may expand this far, whatever its ratio
 
 
 @dataclass
@@ -84,20 +87,39 @@ def pending_batches(con: duckdb.DuckDBPyConnection, settings: Settings, source: 
         manifest_path = f"{entry.rstrip('/')}/{MANIFEST}"
         if not match or not fs.exists(manifest_path):
             continue  # not a batch folder, or still being written
+        if not (_regular(fs, root, entry.rstrip("/"), "directory") and _regular(fs, root, manifest_path)):
+            log.warning("skipped %s: a symbolic link or not inside the landing zone", entry)
+            continue
         ref = _read_manifest(fs, entry.rstrip("/"), source, match.group(1))
         if (ref.batch, ref.delivery_id) not in done:
             refs.append(ref)
     return refs
 
 
+def _regular(fs: Any, root: str, path: str, kind: str = "file") -> bool:
+    """A real file (or folder) inside the landing zone: not a symbolic link, nothing resolving outside."""
+    try:
+        info = fs.info(path)
+    except (FileNotFoundError, OSError):
+        return False
+    if info.get("islink") or info.get("type") != kind:
+        return False
+    if "file" in fs.protocol or "local" in fs.protocol:
+        return Path(path).resolve().is_relative_to(Path(root).resolve())
+    return True
+
+
 def _read_manifest(fs: Any, path: str, source: str, batch: str) -> BatchRef:
-    raw = fs.cat_file(f"{path}/{MANIFEST}")
+    size = int(fs.size(f"{path}/{MANIFEST}") or 0)
+    raw = fs.cat_file(f"{path}/{MANIFEST}", start=0, end=MAX_MANIFEST_BYTES + 1)
     digest = hashlib.sha256(raw).hexdigest()
     try:
+        if size > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
         manifest = json.loads(raw.decode("utf-8"))
         if not isinstance(manifest, dict):
             raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         manifest = {}
     delivery = manifest.get("delivery_id") or f"unreadable-manifest-{digest[:12]}"
     return BatchRef(source, batch, path, str(delivery), str(manifest.get("kind", "")), manifest, digest)
@@ -142,7 +164,17 @@ def _check_manifest(fs: Any, batch: BatchRef) -> None:
         raise Refused(f"{where}: missing keys {missing}")
     if m["batch"] != batch.batch or m["source"] != batch.source or m["kind"] not in ("initial", "delta"):
         raise Refused(f"{where}: batch/source/kind ({m['batch']}, {m['source']}, {m['kind']}) disagree with the folder")
-    present = {p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(batch.path, detail=False)} - {MANIFEST}
+    if not _files_shape_ok(m["files"]):
+        raise Refused(f"{where}: 'files' must map file names to {{'rows': int, 'sha256': str}}")
+    unsafe = sorted(f for f in m["files"] if by_file(batch.source, f) is None)
+    if unsafe:  # never opened: a name outside the contract may be a path out of the landing zone
+        raise Refused(f"{where}: lists files that are not of the {batch.source} contract: {[f[:80] for f in unsafe]}")
+    entries = fs.ls(batch.path, detail=False)
+    present = {p.rstrip("/").rsplit("/", 1)[-1] for p in entries} - {MANIFEST}
+    irregular = [p for p in entries if not _regular(fs, fs._strip_protocol(batch.path), p.rstrip("/"))]
+    if irregular:
+        names = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in irregular)
+        raise Refused(f"{where}: {names} are symbolic links or not regular files: refused, never followed")
     listed = set(m["files"])
     problems = [f"{_rel(batch, f)}: file not listed in {MANIFEST}" for f in sorted(present - listed)]
     problems += [f"{_rel(batch, f)}: listed in {MANIFEST} but missing" for f in sorted(listed - present)]
@@ -160,6 +192,17 @@ def _check_manifest(fs: Any, batch: BatchRef) -> None:
         raise Refused("; ".join(problems))
 
 
+def _files_shape_ok(files: Any) -> bool:
+    return isinstance(files, dict) and all(
+        isinstance(name, str)
+        and isinstance(meta, dict)
+        and isinstance(meta.get("rows"), int)
+        and not isinstance(meta.get("rows"), bool)
+        and isinstance(meta.get("sha256"), str)
+        for name, meta in files.items()
+    )
+
+
 def _sha256(fs: Any, path: str) -> str:
     h = hashlib.sha256()
     with fs.open(path, "rb") as f:
@@ -169,30 +212,43 @@ def _sha256(fs: Any, path: str) -> str:
 
 
 class _Stream:
-    """The decompressed bytes of a stored file, opened for reading (gzip by extension)."""
+    """The decompressed bytes of a stored file, opened for reading (gzip by extension).
 
-    def __init__(self, fs: Any, path: str) -> None:
+    A gzip file may expand to ``max_ratio`` × its stored size (at least 64 MB): past that it is a bomb,
+    refused before it fills memory or time.
+    """
+
+    def __init__(self, fs: Any, path: str, rel: str, max_ratio: int) -> None:
         self._raw = fs.open(path, "rb")
+        self.rel, self.read_bytes = rel, 0
+        self.limit = max(_GZIP_FLOOR, max_ratio * int(fs.size(path) or 0)) if path.endswith(".gz") else None
         self.reader: BinaryIO = (
             io.BufferedReader(gzip.GzipFile(fileobj=self._raw), _CHUNK)  # type: ignore[arg-type]
             if path.endswith(".gz")
             else self._raw
         )
 
-    def __enter__(self) -> BinaryIO:
-        return self.reader
+    def read(self, n: int = -1) -> bytes:
+        data = self.reader.read(n)
+        self.read_bytes += len(data)
+        if self.limit is not None and self.read_bytes > self.limit:
+            raise Refused(f"{self.rel}: gzip expands past {self.limit} bytes (a decompression bomb?): refused")
+        return data
+
+    def __enter__(self) -> _Stream:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.reader.close()
         self._raw.close()
 
 
-def _scan_lines(fs: Any, path: str, rel: str, max_line: int) -> int:
+def _scan_lines(fs: Any, path: str, rel: str, max_line: int, max_ratio: int) -> int:
     """Count lines as the contract does, in bounded memory; refuse gzip damage and over-long lines."""
     chunk_size = max(1, min(_CHUNK, max_line))  # a whole line inside one chunk is shorter than max_line
     lines, current, last_nonempty = 0, 0, False
     try:
-        with _Stream(fs, path) as stream:
+        with _Stream(fs, path, rel, max_ratio) as stream:
             while chunk := stream.read(chunk_size):
                 first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
                 if first < 0:
@@ -219,7 +275,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, name: 
     parsed = Parsed(table=t, file=rel, relation=f"_fb_in_{t.raw_table}")
     scratch, max_line = settings.work_dir / "tmp", settings.max_line_bytes
     try:
-        with _Stream(fs, path) as stream:
+        with _Stream(fs, path, rel, settings.max_gzip_ratio) as stream:
             res = (
                 parse.parse_csv(con, stream, parsed.relation, max_line, scratch)
                 if is_csv
@@ -286,7 +342,7 @@ def _whole_file_rows(
 ) -> list[LedgerRow]:
     at = ledger.now()
     rows = []
-    for name in sorted(batch.manifest.get("files") or {}):
+    for name in _listed(batch):
         t = by_file(batch.source, name)
         n = counts.get(name, 0)
         rows.append(
@@ -313,16 +369,23 @@ def _refuse(
     con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, run_id: str, message: str, settings: Settings
 ) -> BatchResult:
     log.warning("refused %s batch %s (delivery %s): %s", batch.source, batch.batch, batch.delivery_id, message)
-    counts = {
-        name: _count_quietly(fs, batch, name, settings.max_line_bytes) for name in (batch.manifest.get("files") or {})
-    }
+    counts = {name: _count_quietly(fs, batch, name, settings) for name in _listed(batch)}
     return _withhold(con, batch, REFUSED, message, run_id, counts)
 
 
-def _count_quietly(fs: Any, batch: BatchRef, name: str, max_line: int) -> int:
+def _listed(batch: BatchRef) -> list[str]:
+    """File names the manifest lists (none when its ``files`` is not a mapping)."""
+    files = batch.manifest.get("files")
+    return sorted(str(f) for f in files) if isinstance(files, dict) else []
+
+
+def _count_quietly(fs: Any, batch: BatchRef, name: str, settings: Settings) -> int:
     """Rows a file of a refused batch holds (0 when it is missing or unreadable)."""
+    path = f"{batch.path}/{name}"
+    if by_file(batch.source, name) is None or not _regular(fs, fs._strip_protocol(batch.path), path):
+        return 0  # never open a name outside the contract or a link
     try:
-        lines = _scan_lines(fs, f"{batch.path}/{name}", name, max_line)
+        lines = _scan_lines(fs, path, name, settings.max_line_bytes, settings.max_gzip_ratio)
     except (Refused, FileNotFoundError, OSError):
         return 0
     return max(lines - 1, 0) if batch.source == "telecom" else lines

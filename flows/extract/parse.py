@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, Protocol, TextIO
 
 import duckdb
 
@@ -28,6 +28,10 @@ _LINE = "_line"
 _SEP = "\x1f"  # between the line number and a JSON line (a raw one is invalid JSON: never in the text)
 _CSV_UNSAFE = re.compile(r"[\x00\r]")  # DuckDB's CSV reader would take them for an end of line / string
 _JSON_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f]")  # raw control characters: not JSON (except tab)
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class TooLong(Exception):
@@ -51,7 +55,7 @@ class ParseResult:
 
 
 # ---- lines in blocks -------------------------------------------------------------------------------
-def blocks(stream: BinaryIO, max_line: int) -> Iterator[tuple[int, list[bytes]]]:
+def blocks(stream: Readable, max_line: int) -> Iterator[tuple[int, list[bytes]]]:
     """(number of the first line, lines without LF/CRLF) per block of whole lines; TooLong past the limit."""
     pending: list[bytes] = []
     pending_len, lineno = 0, 0
@@ -120,7 +124,7 @@ def qident(s: str) -> str:
 
 # ---- CSV (telecom: GB18030, pipe-delimited, header line) ------------------------------------------
 def parse_csv(
-    con: duckdb.DuckDBPyConnection, stream: BinaryIO, relation: str, max_line: int, work: Path
+    con: duckdb.DuckDBPyConnection, stream: Readable, relation: str, max_line: int, work: Path
 ) -> ParseResult:
     res = ParseResult(lines=0)
     longest = 0
@@ -188,7 +192,7 @@ def unique(names: list[str]) -> list[str]:
 
 # ---- JSON Lines (finance: UTF-8, one object per line) ------------------------------------------------
 def parse_jsonl(
-    con: duckdb.DuckDBPyConnection, stream: BinaryIO, relation: str, t: Table, max_line: int, work: Path
+    con: duckdb.DuckDBPyConnection, stream: Readable, relation: str, t: Table, max_line: int, work: Path
 ) -> ParseResult:
     res = ParseResult(lines=0)
     longest = 0
