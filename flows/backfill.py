@@ -3,12 +3,16 @@
 After a source re-sent files, or after a fix in fraudbrain, ``withdraw`` hands the batches of a date
 range back to extraction: in one transaction per source, each recorded delivery of the range that the
 landing zone still holds has its rows deleted from raw and quarantine, its ledger rows marked
-``replaced`` (their counts stay as history) and its batch record ``released``. The run then takes those
-batches like any pending batch (``flows.extract.files.pending_batches`` returns released batches), through
-the same extract and validate path, and rebuilds and publishes the warehouse from scratch.
+``replaced`` (their counts stay as history) and its batch record set to ``released`` (or ``replaced``,
+when the landing zone now holds another delivery of that day). The run then takes those batches like any
+pending batch (``flows.extract.files.pending_batches`` already returns released and unseen deliveries, so
+the extract step needs no change), through the same extract and validate path, and rebuilds and
+publishes the warehouse from scratch.
 
 A crash between the withdrawal and the reload leaves the batches released: the next run takes them.
 A batch the landing zone no longer holds is never withdrawn (nothing could bring its rows back).
+A re-taken row identical to a version a later batch already loaded counts as a duplicate this time (the
+later version is kept, as staging would prefer it anyway): the ledger balances either way.
 """
 
 from __future__ import annotations
