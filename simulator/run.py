@@ -345,8 +345,9 @@ def _cdr(
         kinds[i].append(k)
     order = np.argsort(calls.t, kind="stable")
     calls = calls.take(order)
-    kinds = {int(j): kinds[int(i)] for j, i in enumerate(order.tolist()) if int(i) in kinds}
-    kinds = defaultdict(list, kinds)
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))  # where each record went in time order
+    kinds = defaultdict(list, {int(position[i]): k for i, k in kinds.items()})
     ymd = w.clock.day_str(day).replace("-", "")
     call_ids = [f"C{ymd}{i:09d}" for i in range(1, len(calls) + 1)]
     for i in D.number_formats(rng, calls.caller, cfg.msisdn_format_rate / 2):
