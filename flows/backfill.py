@@ -12,7 +12,9 @@ publishes the warehouse from scratch.
 A crash between the withdrawal and the reload leaves the batches released: the next run takes them.
 A batch the landing zone no longer holds is never withdrawn (nothing could bring its rows back).
 A re-taken row identical to a version a later batch already loaded counts as a duplicate this time (the
-later version is kept, as staging would prefer it anyway): the ledger balances either way.
+later version is kept, as staging would prefer it anyway): the ledger balances either way. A range that
+reaches into a period purged for retention (``flows.purge``) is refused: its personal data may not be
+loaded again.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def withdraw(
 ) -> Withdrawn:
     """Hand the range's batches of ``source`` back to extraction, in one transaction (module docstring)."""
     ledger.ensure_schema(con, FILE_SOURCES[source])
+    refuse_purged(con, source, first)
     landed = landed_batches(settings, source, first, last)
     out = Withdrawn(source)
     with transaction(con):
@@ -122,6 +125,21 @@ def withdraw(
     out.batches, out.not_landed = sorted(set(out.batches)), sorted(set(out.not_landed))
     log.info("backfill %s %s..%s: %s", run_id, first, last, out.describe())
     return out
+
+
+def refuse_purged(con: duckdb.DuckDBPyConnection, source: str, first: date) -> None:
+    """Raise ``BadRange`` when the range starts before the last retention purge's cutoff (as replay does)."""
+    purges = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'purges'"
+    ).fetchone()[0]
+    if not purges:
+        return
+    from flows.purge import PurgedBatch, refuse_replay_if_purged
+
+    try:
+        refuse_replay_if_purged(con, source, str(first))
+    except PurgedBatch as exc:
+        raise BadRange(f"backfill --from {first}: {exc}") from exc
 
 
 def _delete_rows(con: duckdb.DuckDBPyConnection, source: str, batch: str, delivery: str) -> None:

@@ -135,6 +135,7 @@ def _run_settings(*, demo: bool, **overrides: Any) -> Settings:
 
 
 def _run_pipeline(settings: Settings, summary_json: Path | None, no_progress: bool, **options: Any) -> None:
+    from flows.backfill import BadRange
     from flows.pipeline import pipeline
     from flows.progress import listening, terminal_bars, wanted
     from flows.runtime import RunLocked
@@ -145,6 +146,9 @@ def _run_pipeline(settings: Settings, summary_json: Path | None, no_progress: bo
     except RunLocked as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
+    except BadRange as exc:  # a backfill into a purged period: refused before anything changed
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     _print_summary(summary)
     if summary_json:
         from dataclasses import asdict

@@ -142,6 +142,19 @@ def test_a_held_batch_in_the_range_is_taken_again(env) -> None:
     assert ledger.check_invariants(con) == []
 
 
+def test_a_range_reaching_into_a_purged_period_is_refused_and_nothing_changes(env) -> None:
+    from flows import workdb
+
+    settings, con = loaded_world(env)
+    workdb.ensure_schemas(con)
+    con.execute("insert into audit.purges values ('p1', now(), '2026-05-11', 365, 'raw', 'telecom__cdr', 1, 1)")
+    with pytest.raises(BadRange, match="purged period"):
+        withdraw(con, settings, "telecom", date(2026, 5, 10), date(2026, 5, 12), "bf1")
+    assert pending_batches(con, settings, "telecom") == []
+    got = withdraw(con, settings, "telecom", date(2026, 5, 11), date(2026, 5, 12), "bf2")
+    assert got.batches == ["2026-05-11", "2026-05-12"], "after the cutoff a backfill still works"
+
+
 def test_a_range_must_be_ordered_and_name_file_sources() -> None:
     with pytest.raises(BadRange):
         check_range(date(2026, 5, 2), date(2026, 5, 1))
