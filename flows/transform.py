@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,15 +46,12 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_dbt(settings: Settings, *args: str) -> DbtResult:
-    """Run one dbt command in its own process (dbt-duckdb keeps its connection open in-process)."""
+def _dbt_args(settings: Settings, args: tuple[str, ...]) -> list[str]:
     target = settings.dbt_target_dir.resolve()
     logs = settings.logs_dir.resolve()
     target.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [
-        str(dbt),
+    return [
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -63,11 +62,109 @@ def run_dbt(settings: Settings, *args: str) -> DbtResult:
         "--log-path",
         str(logs),
     ]
-    proc = subprocess.run(cmd, env=dbt_env(settings), capture_output=True, text=True, check=False)
-    result = _read_run_results(target, " ".join(args))
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-40:])
-        raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
+
+
+class _WorkerProcess:
+    """The dbt worker (flows/dbt_worker.py) of one configuration, fed one command at a time."""
+
+    def __init__(self, settings: Settings, key: str) -> None:
+        self.key = key
+        read_fd, write_fd = os.pipe()
+        logs = settings.logs_dir.resolve()
+        logs.mkdir(parents=True, exist_ok=True)
+        self._stderr = open(logs / "dbt-worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.dbt_worker", str(write_fd)],
+            env=dbt_env(settings),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            pass_fds=(write_fd,),
+            cwd=str(Path(__file__).resolve().parents[1]),
+            text=True,
+        )
+        os.close(write_fd)
+        self._answers = os.fdopen(read_fd, "r")
+
+    def ask(self, args: list[str]) -> dict:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps({"args": args}) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker is gone: reading its answer says so
+        line = self._answers.readline()
+        if not line:
+            code = self.proc.wait()
+            raise DbtFailed(f"the dbt worker exited (code {code}) during `dbt {args[0]}`: see dbt-worker.log")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._answers.close()
+        self._stderr.close()
+
+
+_WORKER: _WorkerProcess | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker_key(settings: Settings) -> str:
+    """Same database, paths, key and project files: the same worker may serve the command."""
+    parts = [
+        str(settings.work_db.resolve()),
+        str(settings.dbt_target_dir.resolve()),
+        str(settings.logs_dir.resolve()),
+        hashlib.sha256(settings.resolved_pii_key().encode()).hexdigest(),
+        project_fingerprint(),
+    ]
+    return "\x1f".join(parts)
+
+
+def close_worker() -> None:
+    """Stop the dbt worker (the pipeline calls this when a run ends; also at interpreter exit)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is not None:
+            _WORKER.close()
+            _WORKER = None
+
+
+atexit.register(close_worker)
+
+
+def run_dbt(settings: Settings, *args: str) -> DbtResult:
+    """Run one dbt command in the run's dbt worker process (parsed once; see flows/dbt_worker.py).
+
+    Not in this process: dbt-duckdb keeps its connection open in-process, and dbt's globals are not
+    meant to share a process with a flow.
+    """
+    global _WORKER
+    key = _worker_key(settings)
+    with _WORKER_LOCK:
+        if _WORKER is not None and (_WORKER.key != key or _WORKER.proc.poll() is not None):
+            _WORKER.close()
+            _WORKER = None
+        if _WORKER is None:
+            _WORKER = _WorkerProcess(settings, key)
+        worker = _WORKER
+        try:
+            answer = worker.ask(_dbt_args(settings, args))
+        except DbtFailed:
+            worker.close()
+            _WORKER = None
+            raise
+    result = DbtResult(" ".join(args), dict(answer["nodes"]), float(answer["elapsed_s"]))
+    if not answer["success"]:
+        summary = _failure_summary("\n".join(answer["messages"]))
+        cause = f"\n{answer['exception']}" if answer["exception"] else ""
+        raise DbtFailed(f"dbt {' '.join(args)} failed:\n{summary}{cause}")
     return result
 
 
@@ -80,15 +177,6 @@ def _failure_summary(stdout: str, limit: int = 30) -> str:
     )
     picked = lines[start:] if start is not None else lines[-limit:]
     return "\n".join(line.split("  ", 1)[-1] if line[:2].isdigit() else line for line in picked[:limit])
-
-
-def _read_run_results(target: Path, command: str) -> DbtResult:
-    path = target / "run_results.json"
-    if not path.exists():
-        return DbtResult(command)
-    data = json.loads(path.read_text())
-    nodes = {r["unique_id"]: r["status"] for r in data.get("results", [])}
-    return DbtResult(command, nodes, float(data.get("elapsed_time", 0.0)))
 
 
 def build_layer(settings: Settings, layer: str, *, full_refresh: bool = False) -> DbtResult:
