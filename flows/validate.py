@@ -10,6 +10,7 @@ same for a pandas frame (registered in a private DuckDB connection).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
@@ -317,21 +318,29 @@ def _exception_head(info: dict[str, Any] | None) -> str:
 
 
 def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:
-    """A copy with every value-bearing field removed: counts, column names and row counts only."""
-    clean = ExpectationSuiteValidationResult(**{**result.to_json_dict(), "results": []})
+    """A copy with every value-bearing field removed: counts, column names and row counts only.
+
+    Built from the result's attributes (never serialising the unexpected values it is about to drop).
+    """
+    clean = copy.copy(result)
     clean.results = []
     for r in result.results:
-        d = r.to_json_dict()
         table_level = r.expectation_config.type.startswith("expect_table_")
         keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
-        d["result"] = {k: v for k, v in (d.get("result") or {}).items() if k in keep}
-        info = d.get("exception_info") or {}
-        d["exception_info"] = {
-            "raised_exception": bool(info.get("raised_exception")),
-            "exception_message": None,
-            "exception_traceback": None,
-        }
-        clean.results.append(type(r)(**{**d, "expectation_config": r.expectation_config}))
+        info = r.exception_info or {}
+        clean.results.append(
+            type(r)(
+                success=r.success,
+                expectation_config=r.expectation_config,
+                result={k: v for k, v in (r.result or {}).items() if k in keep},
+                meta=r.meta,
+                exception_info={
+                    "raised_exception": bool(info.get("raised_exception")),
+                    "exception_message": None,
+                    "exception_traceback": None,
+                },
+            )
+        )
     return clean
 
 
