@@ -171,18 +171,13 @@ def _check_manifest(fs: Any, batch: BatchRef) -> None:
         raise Refused(f"{where}: lists files that are not of the {batch.source} contract: {[f[:80] for f in unsafe]}")
     entries = fs.ls(batch.path, detail=False)
     present = {p.rstrip("/").rsplit("/", 1)[-1] for p in entries} - {MANIFEST}
-    irregular = [p for p in entries if not _regular(fs, fs._strip_protocol(batch.path), p.rstrip("/"))]
+    irregular = [p for p in entries if not _regular(fs, batch.path, p.rstrip("/"))]
     if irregular:
         names = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in irregular)
         raise Refused(f"{where}: {names} are symbolic links or not regular files: refused, never followed")
     listed = set(m["files"])
     problems = [f"{_rel(batch, f)}: file not listed in {MANIFEST}" for f in sorted(present - listed)]
     problems += [f"{_rel(batch, f)}: listed in {MANIFEST} but missing" for f in sorted(listed - present)]
-    problems += [
-        f"{_rel(batch, f)}: not a file of the {batch.source} contract"
-        for f in sorted(listed)
-        if by_file(batch.source, f) is None
-    ]
     for name in sorted(listed & present):
         expected = str(m["files"][name].get("sha256", ""))
         actual = _sha256(fs, f"{batch.path}/{name}")
@@ -382,7 +377,7 @@ def _listed(batch: BatchRef) -> list[str]:
 def _count_quietly(fs: Any, batch: BatchRef, name: str, settings: Settings) -> int:
     """Rows a file of a refused batch holds (0 when it is missing or unreadable)."""
     path = f"{batch.path}/{name}"
-    if by_file(batch.source, name) is None or not _regular(fs, fs._strip_protocol(batch.path), path):
+    if by_file(batch.source, name) is None or not _regular(fs, batch.path, path):
         return 0  # never open a name outside the contract or a link
     try:
         lines = _scan_lines(fs, path, name, settings.max_line_bytes, settings.max_gzip_ratio)
