@@ -180,10 +180,28 @@ def _failure_summary(stdout: str, limit: int = 30) -> str:
 
 
 def build_layer(settings: Settings, layer: str, *, full_refresh: bool = False) -> DbtResult:
+    """Build one layer; incremental models rebuild in full when asked or when the token key changed.
+
+    Incremental tables hold tokens made under the key of the run that built them: after a key rotation
+    they would mix two keys, so the first run under a new key rebuilds everything (SECURITY.md).
+    """
     args = ["build", "--select", f"path:models/{layer}"]
-    if full_refresh:
+    if full_refresh or key_rotated(settings):
         args.append("--full-refresh")
-    return run_dbt(settings, *args)
+    result = run_dbt(settings, *args)
+    if layer == LAYERS[-1]:
+        _key_stamp(settings).write_text(settings.token_key_id())
+    return result
+
+
+def _key_stamp(settings: Settings) -> Path:
+    return settings.dbt_target_dir / "token_key_id"
+
+
+def key_rotated(settings: Settings) -> bool:
+    """True when the warehouse was last built under another token key than the current one."""
+    stamp = _key_stamp(settings)
+    return stamp.exists() and stamp.read_text().strip() != settings.token_key_id()
 
 
 def generate_docs(settings: Settings) -> Path:

@@ -207,3 +207,57 @@ def test_a_build_without_the_key_fails_clearly(tmp_path):
     result = run_dbt(["run", "--select", "int_data_clock"], tmp_path, key=None)
     assert result.returncode != 0
     assert "FRAUDBRAIN_PII_KEY is not set" in result.stdout + result.stderr
+
+
+def _cdr_row(con: duckdb.DuckDBPyConnection, batch: str, line: int, call_id: str, duration: int) -> None:
+    con.execute(
+        "insert into raw.telecom__cdr by name select ? as call_id, '13900001111' as caller, '13900002222' as callee,"
+        " ? as start_time, ? as duration_s, 'C420922-01' as cell_id, 'telecom' as _source, ? as _batch,"
+        " ? as _delivery_id, 'cdr.csv' as _file, ? as _line, timestamp '2026-05-12 00:00:00' as _loaded_at",
+        [call_id, f"{batch} 10:00:00", str(duration), batch, f"d-telecom-{batch}", line],
+    )
+
+
+def _staged_calls(db: Path) -> dict[str, tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("select * exclude (_delivery_id) from staging.stg_telecom__cdr order by call_id").fetchall()
+        names = [d[0] for d in con.description]
+    finally:
+        con.close()
+    return {r[0]: dict(zip(names, r, strict=True)) for r in rows}
+
+
+def test_incremental_staging_equals_a_full_rebuild_after_new_batches_and_a_redelivery(tmp_path):
+    db = tmp_path / "work.duckdb"
+    build_raw_db(db)
+    con = duckdb.connect(str(db))
+    _cdr_row(con, "2026-05-01", 90, "CALL0000", 30)  # long before the re-delivery window
+    _cdr_row(con, "2026-05-10", 90, "CALL0001", 999)  # a newer version of a call first sent on 2026-05-02
+    con.close()
+    assert run_dbt(["run", "--select", "stg_telecom__cdr"], tmp_path).returncode == 0
+    con = duckdb.connect(str(db))  # marks a row outside the window: an incremental run must not rebuild it
+    con.execute("update staging.stg_telecom__cdr set cell_id = 'untouched' where call_id = 'CALL0000'")
+    _cdr_row(con, "2026-05-11", 2, "CALL0010", 45)  # a new day: a new call ...
+    _cdr_row(con, "2026-05-11", 3, "CALL0005", 310)  # ... and a call sent again (the later batch wins)
+    # 2026-05-10 re-delivered: CALL0008 and the newer CALL0001 are no longer in it, CALL0007 corrected
+    con.execute("delete from raw.telecom__cdr where _batch = '2026-05-10' and call_id in ('CALL0001', 'CALL0008')")
+    con.execute("update raw.telecom__cdr set _delivery_id = 'd2' where _batch = '2026-05-10'")
+    con.execute("update raw.telecom__cdr set duration_s = '61' where _batch = '2026-05-10' and call_id = 'CALL0007'")
+    con.close()
+
+    incremental = run_dbt(["run", "--select", "stg_telecom__cdr"], tmp_path)
+    assert incremental.returncode == 0, incremental.stdout[-3000:]
+    calls = _staged_calls(db)
+    assert calls["CALL0000"]["cell_id"] == "untouched", "the incremental run rebuilt rows outside its window"
+    assert "CALL0008" not in calls, "a call the re-delivery no longer carries is gone"
+    assert calls["CALL0001"]["duration_s"] == 200, "the older version is back when the newer one was withdrawn"
+    assert calls["CALL0005"]["duration_s"] == 310 and calls["CALL0007"]["duration_s"] == 61
+    assert "CALL0010" in calls
+
+    full = run_dbt(["run", "--select", "stg_telecom__cdr", "--full-refresh"], tmp_path)
+    assert full.returncode == 0, full.stdout[-3000:]
+    rebuilt = _staged_calls(db)
+    assert rebuilt["CALL0000"]["cell_id"] == "C420922-01"
+    del calls["CALL0000"], rebuilt["CALL0000"]
+    assert rebuilt == calls

@@ -1,5 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='txn_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ fraudbrain.delete_vanished_rows(source('finance', 'transactions')) }}"
+    )
+}}
+-- Incremental: a daily run rebuilds the keys of the re-delivery window only (macros/incremental.sql).
 with source as (
-    select * from {{ source('finance', 'transactions') }}
+    {{ fraudbrain.incremental_source(source('finance', 'transactions'), 'trim(raw.txn_id)', 'txn_id', is_incremental()) }}
 ),
 
 latest as (

@@ -1,5 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ fraudbrain.delete_vanished_rows(source('telecom', 'cdr')) }}"
+    )
+}}
+-- Incremental: a daily run rebuilds the keys of the re-delivery window only (macros/incremental.sql).
 with source as (
-    select * from {{ source('telecom', 'cdr') }}
+    {{ fraudbrain.incremental_source(source('telecom', 'cdr'), 'trim(raw.call_id)', 'call_id', is_incremental()) }}
 ),
 
 latest as (
