@@ -3,6 +3,11 @@
 A batch is taken only with its ``_SUCCESS`` manifest; a damaged delivery (manifest, checksum, row count,
 gzip, over-long line) is refused whole; a batch failing a batch-level DQ gate is held; otherwise its rows
 go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger rows.
+
+Each file is parsed into a DuckDB temp table (flows/extract/parse.py), validated there by its GX suite
+(flows/validate.py) and routed by SQL (flows/extract/common.py). Hostile input is refused, never followed:
+symbolic links, names the contract does not know (a ``../`` path in ``_SUCCESS`` is never opened), gzip
+bombs (``max_gzip_ratio``), oversized or ill-shaped manifests.
 """
 
 from __future__ import annotations
