@@ -209,35 +209,43 @@ def test_a_build_without_the_key_fails_clearly(tmp_path):
     assert "FRAUDBRAIN_PII_KEY is not set" in result.stdout + result.stderr
 
 
-def _cdr_row(con: duckdb.DuckDBPyConnection, batch: str, line: int, call_id: str, duration: int) -> None:
+def _cdr_row(
+    con: duckdb.DuckDBPyConnection, batch: str, line: int, call_id: str, duration: int, delivery: str | None = None
+) -> None:
     con.execute(
         "insert into raw.telecom__cdr by name select ? as call_id, '13900001111' as caller, '13900002222' as callee,"
         " ? as start_time, ? as duration_s, 'C420922-01' as cell_id, 'telecom' as _source, ? as _batch,"
         " ? as _delivery_id, 'cdr.csv' as _file, ? as _line, timestamp '2026-05-12 00:00:00' as _loaded_at",
-        [call_id, f"{batch} 10:00:00", str(duration), batch, f"d-telecom-{batch}", line],
+        [call_id, f"{batch} 10:00:00", str(duration), batch, delivery or f"d-telecom-{batch}", line],
     )
 
 
-def _staged_calls(db: Path) -> dict[str, tuple]:
+def _staged_calls(db: Path, table: str = "staging.stg_telecom__cdr") -> dict[str, dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("select * exclude (_delivery_id) from staging.stg_telecom__cdr order by call_id").fetchall()
+        rows = con.execute(f"select * from {table} order by call_id").fetchall()
         names = [d[0] for d in con.description]
     finally:
         con.close()
-    return {r[0]: dict(zip(names, r, strict=True)) for r in rows}
+    out = {r[0]: dict(zip(names, r, strict=True)) for r in rows}
+    for row in out.values():
+        row.pop("_delivery_id", None)  # a re-delivery changes it, not the call
+    return out
 
 
-def test_incremental_staging_equals_a_full_rebuild_after_new_batches_and_a_redelivery(tmp_path):
+def test_incremental_calls_equal_a_full_rebuild_after_new_batches_a_redelivery_and_a_replay(tmp_path):
     db = tmp_path / "work.duckdb"
     build_raw_db(db)
     con = duckdb.connect(str(db))
     _cdr_row(con, "2026-05-01", 90, "CALL0000", 30)  # long before the re-delivery window
     _cdr_row(con, "2026-05-10", 90, "CALL0001", 999)  # a newer version of a call first sent on 2026-05-02
     con.close()
-    assert run_dbt(["run", "--select", "stg_telecom__cdr"], tmp_path).returncode == 0
+    models = ["run", "--select", "stg_telecom__cdr", "stg_telecom__cells", "fct_calls"]
+    assert run_dbt(models, tmp_path).returncode == 0
     con = duckdb.connect(str(db))  # marks a row outside the window: an incremental run must not rebuild it
     con.execute("update staging.stg_telecom__cdr set cell_id = 'untouched' where call_id = 'CALL0000'")
+    con.execute("update marts.fct_calls set cell_id = 'untouched' where call_id = 'CALL0000'")
+    _cdr_row(con, "2026-04-20", 2, "CALL0011", 20, delivery="d-late")  # a held batch replayed weeks later
     _cdr_row(con, "2026-05-11", 2, "CALL0010", 45)  # a new day: a new call ...
     _cdr_row(con, "2026-05-11", 3, "CALL0005", 310)  # ... and a call sent again (the later batch wins)
     # 2026-05-10 re-delivered: CALL0008 and the newer CALL0001 are no longer in it, CALL0007 corrected
@@ -246,18 +254,22 @@ def test_incremental_staging_equals_a_full_rebuild_after_new_batches_and_a_redel
     con.execute("update raw.telecom__cdr set duration_s = '61' where _batch = '2026-05-10' and call_id = 'CALL0007'")
     con.close()
 
-    incremental = run_dbt(["run", "--select", "stg_telecom__cdr"], tmp_path)
+    incremental = run_dbt(models, tmp_path)
     assert incremental.returncode == 0, incremental.stdout[-3000:]
-    calls = _staged_calls(db)
+    calls, facts = _staged_calls(db), _staged_calls(db, "marts.fct_calls")
+    assert facts["CALL0000"]["cell_id"] == "untouched"
+    assert set(facts) == set(calls) and facts["CALL0001"]["duration_s"] == 200
     assert calls["CALL0000"]["cell_id"] == "untouched", "the incremental run rebuilt rows outside its window"
     assert "CALL0008" not in calls, "a call the re-delivery no longer carries is gone"
     assert calls["CALL0001"]["duration_s"] == 200, "the older version is back when the newer one was withdrawn"
     assert calls["CALL0005"]["duration_s"] == 310 and calls["CALL0007"]["duration_s"] == 61
-    assert "CALL0010" in calls
+    assert "CALL0010" in calls and "CALL0011" in calls
 
-    full = run_dbt(["run", "--select", "stg_telecom__cdr", "--full-refresh"], tmp_path)
+    full = run_dbt([*models, "--full-refresh"], tmp_path)
     assert full.returncode == 0, full.stdout[-3000:]
-    rebuilt = _staged_calls(db)
+    rebuilt, rebuilt_facts = _staged_calls(db), _staged_calls(db, "marts.fct_calls")
     assert rebuilt["CALL0000"]["cell_id"] == "C420922-01"
-    del calls["CALL0000"], rebuilt["CALL0000"]
+    for built in (calls, facts, rebuilt, rebuilt_facts):
+        del built["CALL0000"]
     assert rebuilt == calls
+    assert rebuilt_facts == facts

@@ -3,18 +3,13 @@
         materialized='incremental',
         unique_key='call_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ fraudbrain.delete_vanished_keys(ref('stg_telecom__cdr'), 'call_id') }}"
     )
 }}
--- One row per call (deduplicated). Incremental: each run re-reads the batches of the re-delivery window.
+-- One row per call (deduplicated). Incremental: each run rebuilds the re-delivery window and new deliveries.
 with calls as (
-    select * from {{ ref('stg_telecom__cdr') }}
-    {% if is_incremental() %}
-        where _batch >= (
-            select cast(cast(max(_batch) as date) - {{ var('redelivery_window_days', 7) }} as varchar)
-            from {{ this }}
-        )
-    {% endif %}
+    {{ fraudbrain.incremental_rows(ref('stg_telecom__cdr'), 'call_id', is_incremental()) }}
 ),
 
 cells as (

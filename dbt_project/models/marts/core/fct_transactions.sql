@@ -3,18 +3,13 @@
         materialized='incremental',
         unique_key='txn_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ fraudbrain.delete_vanished_keys(ref('stg_finance__transactions'), 'txn_id') }}"
     )
 }}
 -- One row per money movement (latest version of each txn_id). Incremental like fct_calls.
 with txns as (
-    select * from {{ ref('stg_finance__transactions') }}
-    {% if is_incremental() %}
-        where _batch >= (
-            select cast(cast(max(_batch) as date) - {{ var('redelivery_window_days', 7) }} as varchar)
-            from {{ this }}
-        )
-    {% endif %}
+    {{ fraudbrain.incremental_rows(ref('stg_finance__transactions'), 'txn_id', is_incremental()) }}
 )
 
 select
