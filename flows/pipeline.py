@@ -184,6 +184,7 @@ def _build_and_publish(settings: Settings, run_id: str, summary: RunSummary, ful
         seal_vault(settings)
     with _timed(summary, "docs"):
         data_docs, dbt_target = build_docs(settings)
+    transform.close_worker()  # the run's last dbt command: free the worker's memory
     with workdb.connect(settings) as con:
         workdb.finish_run(con, run_id, "success", summary.message, workdb.data_version(con))
     with _timed(summary, "publish"):
