@@ -47,6 +47,7 @@ from simulator.world import World, build_world
 from simulator.writers import BatchWriter, delivery_id
 
 DEFAULT_EPOCH = date(2026, 5, 1)
+FORMAT = 2  # of the truth folder and of the world drawn from a seed; a world of another format is not continued
 WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
 TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries", "resent")
 ID_DEFECTS = ("id_check_char", "id_birth_date", "id_15_digit")
@@ -92,6 +93,8 @@ def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, con
     if state is None:
         first = start or DEFAULT_EPOCH
         return first, first
+    if state.get("format") != FORMAT:
+        raise ValueError(f"{truth} holds a world of simulator format {state.get('format')}, not {FORMAT}: start anew")
     known = SimConfig(**state["config"]).model_dump()  # type: ignore[arg-type]  # knobs added later: defaults
     if state["seed"] != seed or state["scale"] != scale or known != config.model_dump():
         raise ValueError(f"{truth} holds a world with other seed/scale/config: {state['seed']}, {state['scale']}")
@@ -162,7 +165,7 @@ def simulate(
             "last_day": w.clock.day_str(last),
             "config": config.model_dump(),
             "people": w.n,
-            "format": 1,
+            "format": FORMAT,
         },
     )
     if progress:

@@ -327,6 +327,14 @@ def test_a_call_without_start_continues_after_the_last_day(tmp_path: Path) -> No
     assert (tmp_path / "landing/finance/batch=2026-05-02/_SUCCESS").exists()
 
 
+def test_a_world_of_another_simulator_format_is_not_continued(tmp_path: Path) -> None:
+    _run(tmp_path, days=1)
+    state = json.loads((tmp_path / "truth/world.json").read_text(encoding="utf-8"))
+    (tmp_path / "truth/world.json").write_text(json.dumps({**state, "format": 1}), encoding="utf-8")
+    with pytest.raises(ValueError, match="format"):
+        _run(tmp_path, days=1)
+
+
 def test_truth_inside_landing_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         simulate(str(tmp_path / "l"), f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "l/truth", days=1, scale=0.05)
