@@ -45,14 +45,24 @@ E2E_VAULT_KEY = "test-vault-key-for-the-e2e-world"
 
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    import sqlite3
     from datetime import date
 
     import simulator
+    from simulator.config import SimConfig
 
     root = tmp_path_factory.mktemp("world")
     landing, truth = root / "landing", root / "truth"
     police_url = f"sqlite:///{root / 'police.db'}"
-    simulator.simulate(str(landing), police_url, truth, start=date(2026, 5, 1), days=8, scale=0.1, seed=7)
+    # 2,000 people hold one gang at the default rate, often not yet active in 8 days: more gangs, so that
+    # the end-to-end tests have cases, clusters and money to trace
+    config = SimConfig(gangs_per_10k=20)
+    simulator.simulate(
+        str(landing), police_url, truth, start=date(2026, 5, 1), days=8, scale=0.1, seed=3, config=config
+    )
+    with sqlite3.connect(root / "police.db") as con:
+        cases = con.execute("select count(*) from cases").fetchone()[0]
+    assert cases >= 5, f"the small test world holds {cases} cases: pick another seed (tests/conftest.py)"
     return {
         "root": root,
         "landing": str(landing),

@@ -135,11 +135,12 @@ def test_trace_prints_the_money_path_of_a_case_from_the_published_warehouse(firs
     finally:
         con.close()
     result = trace_case(settings.warehouse, case_no)
-    assert result.roots and result.roots[0].hop == 1
-    depth, node = 1, result.roots[0]
-    while node.children:
-        node, depth = node.children[0], depth + 1
-    assert depth == hops, "the tree reaches the deepest hop the mart holds"
+    assert result.roots and all(root.hop == 1 for root in result.roots)
+
+    def depth(node) -> int:
+        return 1 + max((depth(child) for child in node.children), default=0)
+
+    assert max(depth(root) for root in result.roots) == hops, "the tree reaches the deepest hop the mart holds"
     proc = subprocess.run(
         [
             sys.executable,
