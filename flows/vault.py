@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -153,6 +154,7 @@ def sync(settings: Settings, *, batch_size: int = 50_000) -> int:
             "select token, any_value(canonical), any_value(col) from scratch.found "
             "where token not in (select token from entries) group by token order by token"
         )
+        writer = con.cursor()  # and one for the inserts
         now = datetime.now().replace(microsecond=0)
         while rows := cur.fetchmany(batch_size):
             sealed = []
@@ -163,13 +165,26 @@ def sync(settings: Settings, *, batch_size: int = 50_000) -> int:
                 nonce = os.urandom(12)
                 blob = aead.encrypt(nonce, canonical.encode("utf-8"), f"{token}:{kind}".encode())
                 sealed.append((token, kind, nonce, blob, key_id, now))
-            if sealed:
-                con.executemany("insert into entries values (?, ?, ?, ?, ?, ?)", sealed)
-                added += len(sealed)
+            added += _insert_entries(writer, sealed)
         con.execute("detach work")
     finally:
         con.close()
     return added
+
+
+_ENTRY_COLUMNS = ["token", "kind", "nonce", "sealed", "token_key_id", "added_at"]
+
+
+def _insert_entries(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> int:
+    """Insert sealed entries as one scan of a frame (row-by-row executemany costs ~0.3 ms a row)."""
+    if not rows:
+        return 0
+    con.register("sealed_entries", pd.DataFrame(rows, columns=_ENTRY_COLUMNS))
+    try:
+        con.execute(f"insert into entries select {', '.join(_ENTRY_COLUMNS)} from sealed_entries")
+    finally:
+        con.unregister("sealed_entries")
+    return len(rows)
 
 
 def seal(settings: Settings, items: Iterable[tuple[str, str, str]]) -> int:
@@ -195,9 +210,7 @@ def seal(settings: Settings, items: Iterable[tuple[str, str, str]]) -> int:
             nonce = os.urandom(12)
             blob = aead.encrypt(nonce, canonical.encode("utf-8"), f"{token}:{kind}".encode())
             rows.append((token, kind, nonce, blob, key_id, now))
-        if rows:
-            con.executemany("insert into entries values (?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+        return _insert_entries(con, rows)
     finally:
         con.close()
 
