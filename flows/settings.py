@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     alert_repeat_hours: float = 6.0
     # validation: a batch whose share of malformed identifiers exceeds this is held
     max_malformed_id_rate: float = 0.02
+    # ... for the police tables, whose victims' and suspects' ID numbers are typed by hand (no bound in the contract)
+    police_max_malformed_id_rate: float = 0.25
 
     # ---- derived paths -------------------------------------------------------------------------
     @property

@@ -126,7 +126,7 @@ class DQContext:
         self.gx = gx.get_context(mode="file", project_root_dir=settings.work_dir)
         assert Path(self.gx.root_directory).resolve() == settings.gx_dir.resolve(), self.gx.root_directory
         self.gx.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.suites = all_suites(settings.max_malformed_id_rate)
+        self.suites = all_suites(settings.max_malformed_id_rate, settings.police_max_malformed_id_rate)
         for suite in self.suites.values():
             self.gx.suites.add_or_update(suite)
         self.suites = {name: self.gx.suites.get(name) for name in self.suites}
@@ -156,7 +156,12 @@ _CONTEXTS: dict[Path, DQContext] = {}
 def open_context(settings: Settings) -> DQContext:
     """The run's DQ context (cached per GX folder): create once per run and pass it to validate_frame."""
     key = settings.gx_dir.resolve()
-    if key not in _CONTEXTS or _CONTEXTS[key].settings.max_malformed_id_rate != settings.max_malformed_id_rate:
+    bounds = (settings.max_malformed_id_rate, settings.police_max_malformed_id_rate)
+    cached = _CONTEXTS.get(key)
+    if (
+        cached is None
+        or (cached.settings.max_malformed_id_rate, cached.settings.police_max_malformed_id_rate) != bounds
+    ):
         _CONTEXTS[key] = DQContext(settings)
     return _CONTEXTS[key]
 

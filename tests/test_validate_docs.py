@@ -157,3 +157,39 @@ def test_duckdb_conditions_agree_with_the_python_rules() -> None:
         got = dict(con.execute(f"select v, coalesce(({predicate}), false) from v").fetchall())
         for value in EDGE_VALUES:
             assert got[value] == rule(value), f"{metric} disagrees on {value!r}"
+
+
+def _victims_frame(rows: int, mistyped_every: int) -> pd.DataFrame:
+    t = table("police", "victims")
+    records = []
+    for i in range(rows):
+        id_no = make_id(seq=f"{i % 1000:03d}")
+        if i % mistyped_every == 0:  # a wrong check character, as officers mistype it
+            id_no = id_no[:17] + ("0" if id_no[17] != "0" else "1")
+        records.append(
+            {
+                "case_no": f"A{i:05d}",
+                "seq": "1",
+                "id_no": id_no,
+                "name": "王五",
+                "phone": "13912345678",
+                "gender": "M",
+                "age": "40",
+                "updated_at": "2026-05-01 09:00:00",
+            }
+        )
+    df = pd.DataFrame(records, columns=list(t.columns))
+    df["_line"] = range(1, rows + 1)
+    return df
+
+
+def test_hand_typed_police_ids_are_flagged_not_held_while_a_telecom_bound_holds(tmp_path: Path) -> None:
+    """Police ID numbers are "sometimes mistyped" (no bound in the contract): 10% keeps the batch; the
+    operators' 1% promise keeps the strict bound for their files."""
+    settings = Settings(work_dir=tmp_path / "work")
+    victims = table("police", "victims")
+    out = validate_frame(_victims_frame(200, 10), victims, settings, batch_label="police", run_id="r1")
+    assert out.flag_rates()["expect_column_values_to_be_valid_cn_id(id_no)"] == pytest.approx(0.1)
+    assert out.passed, out.batch_failures
+    out = validate_frame(_victims_frame(200, 2), victims, settings, batch_label="police", run_id="r2")
+    assert not out.passed, "half the ID numbers mistyped is a damaged extraction"
