@@ -36,6 +36,9 @@ class SimConfig(BaseModel):
     two_city_gang_share: float = Field(
         0.0, ge=0, le=1, description="gangs with half their suppliers and callers in a second pilot city"
     )
+    caller_own_sim_rate: float = Field(
+        0.5, ge=0, le=1, description="gang handsets whose caller also uses his own SIM in them (IMEI shared)"
+    )
 
     # --- innocent look-alikes (shares of adults unless stated)
     many_cards_rate: float = Field(0.01, ge=0, le=1, description="people with many cards opened over years")

@@ -318,6 +318,19 @@ def link_gang_phones(w: World, rng: np.random.Generator) -> None:
         for imei, _, sims in g.handsets:
             for s in sims:
                 w.s_imei[s] = imei
+    _callers_own_sims_in_gang_handsets(w)
+
+
+def _callers_own_sims_in_gang_handsets(w: World) -> None:
+    """A caller who also puts his own SIM in a gang handset (a dual-SIM phone, a careless night): his own
+    calls then carry the handset's IMEI, the trace by which police find callers (rate
+    ``caller_own_sim_rate``; own random stream, so the rest of the world is unchanged)."""
+    rng = rng_for(w.seed, "world", "caller-own-sims")
+    for g in w.gangs:
+        for imei, caller, _ in g.handsets:
+            own = int(w.sim[caller]) if caller >= 0 else -1
+            if own >= 0 and rng.random() < w.config.caller_own_sim_rate:
+                w.s_imei[own] = imei
 
 
 # ---------------------------------------------------------------------------------------------

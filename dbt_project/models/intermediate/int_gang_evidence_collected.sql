@@ -146,12 +146,21 @@ handsets_used as (
     select phone_token, imei_token from {{ ref('int_handsets_used') }}
 ),
 
--- the registered holder of a SIM that sat in a handset with a number named in a case: the SIM was opened for
--- the gang (a SIM supplier; who used the handset is not in the data)
+-- the registered holder of a SIM that sat in a handset with a number named in a case. A SIM activated close to
+-- the case number was opened for the gang (its holder a SIM supplier); one activated long before or after is
+-- somebody's own everyday number in the gang's handset: the caller who used it
 shared_device as (
     select distinct
         o.person_id,
-        'card_supplier' as role,
+        case
+            when
+                seed_sim.activated_at is not null
+                and o.activated_at is not null
+                and abs({{ dbt.datediff('seed_sim.activated_at', 'o.activated_at', 'day') }})
+                > {{ var('handset_sim_window_days') }}
+                then 'caller'
+            else 'card_supplier'
+        end as role,
         'shared_device' as evidence,
         cp.case_no
     from case_phones as cp
@@ -159,6 +168,7 @@ shared_device as (
     inner join handsets_used as own_handsets
         on fraud_handsets.imei_token = own_handsets.imei_token and own_handsets.phone_token <> cp.phone_token
     inner join {{ ref('int_phone_ownership') }} as o on own_handsets.phone_token = o.phone_token
+    left join {{ ref('int_phone_ownership') }} as seed_sim on cp.phone_token = seed_sim.phone_token
     where o.person_id is not null
 ),
 

@@ -16,13 +16,22 @@ case_numbers as (
     where identifier_kind = 'phone'
 ),
 
--- numbers that shared a handset with a number named in a case (the gang's handsets carry several SIMs)
+-- numbers that shared a handset with a number named in a case (the gang's handsets carry several SIMs, opened
+-- together): not a SIM activated long before or after the case number, which is somebody's own everyday number
+-- (a caller's, whose family and friends are no targets)
 shared_handset as (
     select distinct other.phone_token, 'shared_handset' as evidence
     from {{ ref('int_handsets_used') }} as seed_handsets
     inner join case_numbers as s on seed_handsets.phone_token = s.phone_token
     inner join {{ ref('int_handsets_used') }} as other
         on seed_handsets.imei_token = other.imei_token and other.phone_token <> seed_handsets.phone_token
+    left join {{ ref('int_phone_ownership') }} as seed_sim on seed_handsets.phone_token = seed_sim.phone_token
+    left join {{ ref('int_phone_ownership') }} as other_sim on other.phone_token = other_sim.phone_token
+    where
+        seed_sim.activated_at is null
+        or other_sim.activated_at is null
+        or abs({{ dbt.datediff('seed_sim.activated_at', 'other_sim.activated_at', 'day') }})
+        <= {{ var('handset_sim_window_days') }}
 ),
 
 -- SIMs of two-card suppliers that are tied to the fraud, not the supplier's own everyday number: named in a
