@@ -42,9 +42,7 @@ def run_lock(work_dir: Path, *, wait: bool = False) -> Iterator[None]:
         try:
             fcntl.flock(handle, flags)
         except BlockingIOError as exc:
-            raise RunLocked(
-                f"another fraudbrain run holds {path}; wait for it to finish (or pass --wait)"
-            ) from exc
+            raise RunLocked(f"another fraudbrain run holds {path}; wait for it to finish (or pass --wait)") from exc
         try:
             handle.seek(0)
             handle.truncate()
