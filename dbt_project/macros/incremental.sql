@@ -1,30 +1,24 @@
 {#-
-    Incremental models over a growing file feed (calls, transactions): a daily run rebuilds only what can
-    have changed, and the result equals a full rebuild.
+    Incremental models over a growing file feed (calls, transactions): a daily run rebuilds only what changed
+    since the last build, and the result equals a full rebuild.
 
-    What can have changed since the last build: the batches of the re-delivery window (a source may
-    re-deliver one of its last 7 batches, and send late records), and any delivery not built yet whatever
-    its batch date (a held batch replayed weeks later). A backfill rebuilds from scratch.
+    A raw row never changes once loaded, except in place by a retention purge (which must not change the
+    marts): what changes is which deliveries raw holds. A new day, a late record, a re-delivery, a replayed
+    held batch: each is a delivery the built table has not seen; a re-delivery also withdraws the delivery
+    it replaces. So the work is exactly the keys of deliveries added or withdrawn since the last build.
+    A backfill rebuilds from scratch.
 
-    - `window_cutoff()`: the first batch of the window, `YYYY-MM-DD` (the newest batch built minus
-      `redelivery_window_days`).
     - `incremental_source(source, key_expr, key_column, is_incremental())` (staging): every version, in any
-      batch, of each key seen in the window's or in a new delivery's raw rows, or in the window's built rows.
+      batch, of each key in a delivery the table has not built, or in a built delivery raw no longer holds.
       Recomputing the latest version over all of a key's versions restores an older one when a re-delivery
       withdraws the newer. The model passes `is_incremental()` itself, so that dbt unit tests can override it.
-    - `incremental_rows(relation, key_column, is_incremental())` (facts over staging): the rows of the window
-      and the rows not built as they are now (new or changed versions from any batch).
-    - `delete_vanished_rows(source)` (staging post-hook): built rows of the window whose raw row is gone (a
-      re-delivery that no longer carries a record, with no other version of its key).
+    - `delete_withdrawn_rows(source)` (staging post-hook): built rows of a delivery raw no longer holds that
+      no version replaced (a re-delivery that no longer carries a record with no other version of its key).
+    - `incremental_rows(relation, is_incremental())` (facts over staging): the staging rows of deliveries
+      the fact has not built (rows built before the fact carried `_delivery_id`, null there, are rebuilt
+      once).
     - `delete_vanished_keys(relation, key_column)` (facts post-hook): built keys that staging no longer has.
 -#}
-{% macro window_cutoff() -%}
-    (
-        select cast(cast(max(_batch) as date) - {{ var('redelivery_window_days', 7) }} as varchar)
-        from {{ this }}
-    )
-{%- endmacro %}
-
 {% macro incremental_source(source, key_expr, key_column, incremental) -%}
     {%- if incremental %}
         select raw.*
@@ -32,46 +26,41 @@
         where {{ key_expr }} in (
             select {{ key_expr }}
             from {{ source }} as raw
-            where
-                raw._batch >= {{ fraudbrain.window_cutoff() }}
-                or raw._delivery_id not in (select distinct _delivery_id from {{ this }})
+            where raw._delivery_id not in (
+                select distinct built._delivery_id from {{ this }} as built where built._delivery_id is not null
+            )
             union
-            select {{ key_column }} from {{ this }} where _batch >= {{ fraudbrain.window_cutoff() }}
+            select built.{{ key_column }}
+            from {{ this }} as built
+            where built._delivery_id not in (
+                select distinct raw._delivery_id from {{ source }} as raw where raw._delivery_id is not null
+            )
         )
     {%- else %}
         select * from {{ source }}
     {%- endif %}
 {%- endmacro %}
 
-{% macro incremental_rows(relation, key_column, incremental) -%}
-    {%- if incremental %}
-        select staged.*
-        from {{ relation }} as staged
-        where
-            staged._batch >= {{ fraudbrain.window_cutoff() }}
-            or not exists (
-                select 1 from {{ this }} as built
-                where
-                    built.{{ key_column }} = staged.{{ key_column }}
-                    and built._batch = staged._batch
-                    and built._line = staged._line
-            )
-    {%- else %}
-        select * from {{ relation }}
-    {%- endif %}
-{%- endmacro %}
-
-{% macro delete_vanished_rows(source) -%}
+{% macro delete_withdrawn_rows(source) -%}
     {%- if is_incremental() %}
-        delete from {{ this }} as built
-        where
-            built._batch >= {{ fraudbrain.window_cutoff() }}
-            and not exists (
-                select 1 from {{ source }} as raw
-                where raw._delivery_id = built._delivery_id and raw._file = built._file and raw._line = built._line
+        delete from {{ this }}
+        where _delivery_id not in (
+                select distinct raw._delivery_id from {{ source }} as raw where raw._delivery_id is not null
             )
     {%- else %}
         select 1
+    {%- endif %}
+{%- endmacro %}
+
+{% macro incremental_rows(relation, incremental) -%}
+    {%- if incremental %}
+        select staged.*
+        from {{ relation }} as staged
+        where staged._delivery_id not in (
+                select distinct built._delivery_id from {{ this }} as built where built._delivery_id is not null
+            )
+    {%- else %}
+        select * from {{ relation }}
     {%- endif %}
 {%- endmacro %}
 

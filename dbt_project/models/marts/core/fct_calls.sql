@@ -7,9 +7,9 @@
         post_hook="{{ fraudbrain.delete_vanished_keys(ref('stg_telecom__cdr'), 'call_id') }}"
     )
 }}
--- One row per call (deduplicated). Incremental: each run rebuilds the re-delivery window and new deliveries.
+-- One row per call (deduplicated). Incremental: each run adds the deliveries it has not built.
 with calls as (
-    {{ fraudbrain.incremental_rows(ref('stg_telecom__cdr'), 'call_id', is_incremental()) }}
+    {{ fraudbrain.incremental_rows(ref('stg_telecom__cdr'), is_incremental()) }}
 ),
 
 cells as (
@@ -34,6 +34,7 @@ select
     c.imei_token,
     c._batch,
     c._line,
+    c._delivery_id,
     {{ token_key_id_column() }}
 from calls as c
 left join cells as cl on c.cell_id = cl.cell_id

@@ -7,9 +7,9 @@
         post_hook="{{ fraudbrain.delete_vanished_keys(ref('stg_finance__transactions'), 'txn_id') }}"
     )
 }}
--- One row per money movement (latest version of each txn_id). Incremental like fct_calls.
+-- One row per money movement (latest version of each txn_id). Incremental like fct_calls: the deliveries it has not built.
 with txns as (
-    {{ fraudbrain.incremental_rows(ref('stg_finance__transactions'), 'txn_id', is_incremental()) }}
+    {{ fraudbrain.incremental_rows(ref('stg_finance__transactions'), is_incremental()) }}
 )
 
 select
@@ -28,5 +28,6 @@ select
     ip_token,
     _batch,
     _line,
+    _delivery_id,
     {{ token_key_id_column() }}
 from txns

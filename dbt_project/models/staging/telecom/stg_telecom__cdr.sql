@@ -4,10 +4,10 @@
         unique_key='call_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="{{ fraudbrain.delete_vanished_rows(source('telecom', 'cdr')) }}"
+        post_hook="{{ fraudbrain.delete_withdrawn_rows(source('telecom', 'cdr')) }}"
     )
 }}
--- Incremental: a daily run rebuilds the keys of the re-delivery window only (macros/incremental.sql).
+-- Incremental: a daily run rebuilds the keys of new and withdrawn deliveries only (macros/incremental.sql).
 with source as (
     {{ fraudbrain.incremental_source(source('telecom', 'cdr'), 'trim(raw.call_id)', 'call_id', is_incremental()) }}
 ),
