@@ -5,6 +5,7 @@ Runs `dbt build` exactly as flows/transform.py does (CLI, env FRAUDBRAIN_WORK_DB
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -120,6 +121,22 @@ def test_tokens_equal_flows_pii_tokens_for_the_same_key(built):
         assert tok == pii.token(KEY, "card", canonical)
     (key_id,) = {r[0] for r in query(work, "select distinct token_key_id from marts.fct_cases")}
     assert key_id == key_fingerprint(KEY)
+
+
+def test_narrative_identifiers_equal_the_purged_form_of_the_narrative(built):
+    """stg_police__cases extracts from a narrative exactly what its purged form keeps (flows.pii: the twin)."""
+    _, work = built
+    rows = query(work, "select case_no, narrative, narrative_identifiers from staging.stg_police__cases")
+    found = set()
+    for case_no, narrative, ids in rows:
+        form = json.loads(pii.purged_narrative(KEY, narrative)) if narrative is not None else {"i": []}
+        expected = [(i["k"], i["t"], i["m"]) for i in form["i"]]
+        got = [(i["kind"], i["token"], i["masked"]) for i in ids or []]
+        assert got == expected, case_no
+        found |= {(k, m) for k, _, m in got}
+    # full-width digits, spaces and hyphens, +86 and a foreign number, a WeChat id (fixtures_raw: nar1..nar4)
+    assert {k for k, _ in found} == {"phone", "card", "wechat"}
+    assert ("phone", "170****5678") in found and ("phone", "+855****5678") in found
 
 
 def test_marts_hold_no_clear_identifier_or_name(built):
