@@ -264,3 +264,44 @@ def purged_text_id(key: str, kind: str, value: str, *, ascii: bool = False) -> s
 def purged_marker() -> str:
     """A value with nothing kept (a column no model reads, e.g. the IMSI)."""
     return _form({})
+
+
+# ---- case narratives (free text) ------------------------------------------------------------------------
+# What staging (`stg_police__cases.narrative_identifiers`) extracts from a case narrative: numbers of 7 to 19
+# digits (an optional '+') once full-width characters are ASCII and spaces and hyphens removed; 16 to 19 digits
+# without '+' are cards, the rest phones (kept when their canonical form has 11 characters or more); and WeChat
+# ids ('wxid_…', lower-cased). A purged narrative keeps only these (token, mask): no text, no name.
+NARRATIVE_NUMBER = re.compile(r"\+?[0-9]{7,19}")
+NARRATIVE_CHAT = re.compile(r"wxid_[a-z0-9_]+")
+
+
+def narrative_identifiers(text: str | None) -> list[tuple[str, str]]:
+    """(token kind, canonical) of every identifier staging extracts from a narrative, in order of appearance."""
+    if text is None:
+        return []
+    s = text.translate(_FW).strip(" ")
+    out: list[tuple[str, str]] = []
+    for n in NARRATIVE_NUMBER.findall(re.sub(r"[ -]", "", s)):
+        if 16 <= len(n) <= 19 and not n.startswith("+"):
+            out.append(("card", n))
+        else:
+            c = canonical_phone(n)
+            if c is not None and len(c) >= 11:
+                out.append(("phone", c))
+    out.extend(("wechat", w) for w in NARRATIVE_CHAT.findall(s.lower()))
+    return out
+
+
+def narrative_mask(kind: str, canonical: str) -> str | None:
+    """The display staging publishes for an identifier found in a narrative."""
+    if kind == "card":
+        return mask_card(canonical)
+    if kind == "phone":
+        return mask_phone(canonical)
+    return mask_id(canonical)
+
+
+def purged_narrative(key: str, text: str) -> str:
+    """A narrative's purged form: the identifiers staging extracts from it (kind, token, mask), sorted, distinct."""
+    found = {(kind, token(key, kind, c), narrative_mask(kind, c) or "") for kind, c in narrative_identifiers(text)}
+    return _form({"i": [{"k": k, "t": t, "m": m} for k, t, m in sorted(found)]})

@@ -7,7 +7,8 @@ The batch date, not the wall-clock load time, decides: a backfill loaded today a
 In raw, every personal value of such a row is replaced, in place, by its *purged form* (`flows.pii`): JSON
 carrying only the derived features the staging models use (token, published mask, validity flags, phone
 kind; for IDs a stand-in keeping region, birth year and last four), names by a stand-in keeping the surname
-and, through a keyed hash, equality. The staging macros recognise the form and pass the features through,
+and, through a keyed hash, equality; a case narrative (free text) by the identifiers staging extracts from it
+(kind, token, mask: `flows.pii.purged_narrative`). The staging macros recognise the form and pass the features through,
 so a rebuild publishes the same marts. Rows are not deleted: the ledger still balances. Quarantined rows
 lose their record text (a quarantined row of a purged period cannot be replayed). Before anything is
 replaced, the clear values are sealed into the vault (`flows.vault.seal`), so `fraudbrain reveal` still
@@ -46,10 +47,17 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
     "police__warnings": {"phone": "phone"},
     "police__residents": {"id_no": "id", "name": "name", "birth_date": "drop"},
     "police__supervision_tasks": {"feedback": "feedback"},
+    "police__cases": {"narrative": "narrative"},
 }
 CASE_DIGITS = re.compile(r"[0-9]{19}")  # what lead_status reads from a task's feedback (the case number)
 
 SealItem = tuple[str, str, str]  # (token, kind, clear canonical) for the vault
+
+
+def purge_narrative(key: str, value: str) -> tuple[str, list[SealItem]]:
+    """A case narrative's purged form (the identifiers staging extracts from it), and what to seal first."""
+    found = {(pii.token(key, kind, c), kind, c) for kind, c in pii.narrative_identifiers(value)}
+    return pii.purged_narrative(key, value), sorted(found)
 
 
 class PurgedBatch(RuntimeError):
@@ -146,10 +154,14 @@ def _purge_table(
         for i, kind in enumerate(columns.values(), 1):
             value = row[i]
             if value is not None and not pii.is_purged(value):
-                value, item = purge_value(key, kind, value, contact_kind)
+                if kind == "narrative":  # free text: only the identifiers staging extracts from it are kept
+                    value, found = purge_narrative(key, value)
+                    items.extend(found)
+                else:
+                    value, item = purge_value(key, kind, value, contact_kind)
+                    if item is not None:
+                        items.append(item)
                 replaced += 1
-                if item is not None:
-                    items.append(item)
             new.append(value)
         out.append(new)
     frame = pd.DataFrame(out, columns=["_rid", *cols], dtype=object)

@@ -22,8 +22,6 @@ from tests.conftest import world_settings
 
 CUTOFF = date(2026, 5, 2)  # batches of 2026-05-01 (the initial telecom and finance loads) are past retention
 EVERYTHING = date(2026, 6, 1)  # every batch, police extractions included
-# free text is not purged yet (SECURITY.md, Retention: limits): the case narrative is left out of the scan
-NOT_PURGED = {"police__cases": "narrative"}
 
 
 def _settings(world: dict, tmp_path: Path) -> Settings:
@@ -39,8 +37,7 @@ def _purged_relations(con: duckdb.DuckDBPyConnection, cutoff: date) -> list[tupl
     where = f"left(_batch, 10) < '{cutoff.isoformat()}'"
     rels = []
     for s, t in tables:
-        cols = f"* exclude ({NOT_PURGED[t]})" if s == "raw" and t in NOT_PURGED else "*"
-        rels.append((f"(select {cols} from {s}.{t} where {where})", f"{s}.{t}"))
+        rels.append((f"(select * from {s}.{t} where {where})", f"{s}.{t}"))
     return rels
 
 
@@ -152,8 +149,18 @@ def test_purging_every_table_of_the_hand_made_world_keeps_its_marts(tmp_path):
     settings = Settings(work_dir=work, pii_key=KEY, vault_key="test-vault-key-hand-made-world")
     result = purge.purge(settings, EVERYTHING)
     assert {"raw.police__victims", "raw.police__case_contacts", "raw.police__residents"} <= result.rows.keys()
+    assert "raw.police__cases" in result.rows  # the narratives (free text naming victims, phones and cards)
     names = Names(frozenset(n for n in NAMES.values() if len(n) >= 2))
     assert [str(f) for f in _scan_purged(settings, names, EVERYTHING)] == []
+    con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
+    try:
+        narratives = [
+            r[0] for r in con.execute("select narrative from raw.police__cases where narrative is not null").fetchall()
+        ]
+    finally:
+        con.close()
+    assert narratives and all(pii.is_purged(n) and json.loads(n)["i"] is not None for n in narratives)
+    assert any(json.loads(n)["i"] for n in narratives)  # the identifiers the marts link cases by are kept
     again = run_dbt(["build"], work)
     assert again.returncode == 0, again.stdout[-3000:]
     assert snapshot_marts(work / "work.duckdb") == before
@@ -177,6 +184,17 @@ def test_purged_forms_carry_features_not_values():
     assert name is not None and name[0] == "张" and "三" not in name
     assert pii.name_stand_in(key, name) == name  # purging twice changes nothing
     assert purge.purge_value(key, "card", "6222 0212 3456 7890")[1] is not None
+    # a narrative keeps only the identifiers staging extracts from it: no text, no name, no clear number
+    text = "受害人张三称，对方用＋86 170-1234-5678（微信wxid_Fraud01）联系，转账至６２２２ 0212-3456-7890-123。"
+    form, sealed = purge.purge_narrative(key, text)
+    assert "张" not in form and "17012345678" not in form and "wxid_fraud01" not in form and "0212" not in form
+    kept = {(i["k"], i["m"]) for i in json.loads(form)["i"]}
+    assert kept == {("phone", "170****5678"), ("card", "6222 **** **** 0123"), ("wechat", "wxid_f**ud01")}
+    assert {(k, c) for _, k, c in sealed} == {
+        ("phone", "17012345678"),
+        ("card", "6222021234567890123"),
+        ("wechat", "wxid_fraud01"),
+    }
 
 
 def test_purge_without_key_stops_before_touching_anything(tmp_path):
