@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_malformed_id_rate: float = 0.02
     # ... for the police tables, whose victims' and suspects' ID numbers are typed by hand (no bound in the contract)
     police_max_malformed_id_rate: float = 0.25
+    # DuckDB memory bound of the dbt build (spills to disk beyond it); a DuckDB size such as 3GB
+    dbt_memory_limit: str = "3GB"
 
     # ---- derived paths -------------------------------------------------------------------------
     @property

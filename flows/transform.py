@@ -42,6 +42,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         FRAUDBRAIN_PII_KEY=settings.resolved_pii_key(),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_PARTIAL_PARSE="true",
+        FRAUDBRAIN_DBT_MEMORY_LIMIT=settings.dbt_memory_limit,
     )
     return env
 
