@@ -15,8 +15,7 @@
     - `delete_withdrawn_rows(source)` (staging post-hook): built rows of a delivery raw no longer holds that
       no version replaced (a re-delivery that no longer carries a record with no other version of its key).
     - `incremental_rows(relation, is_incremental())` (facts over staging): the staging rows of deliveries
-      the fact has not built (rows built before the fact carried `_delivery_id`, null there, are rebuilt
-      once).
+      the fact has not built. A table built before facts carried `_delivery_id` takes every row once.
     - `delete_vanished_keys(relation, key_column)` (facts post-hook): built keys that staging no longer has.
 -#}
 {% macro incremental_source(source, key_expr, key_column, incremental) -%}
@@ -53,7 +52,8 @@
 {%- endmacro %}
 
 {% macro incremental_rows(relation, incremental) -%}
-    {%- if incremental %}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list if incremental else [] -%}
+    {%- if incremental and '_delivery_id' in built_columns %}
         select staged.*
         from {{ relation }} as staged
         where staged._delivery_id not in (
