@@ -126,7 +126,7 @@ class DQContext:
         self.gx = gx.get_context(mode="file", project_root_dir=settings.work_dir)
         assert Path(self.gx.root_directory).resolve() == settings.gx_dir.resolve(), self.gx.root_directory
         self.gx.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.suites = all_suites(settings.max_malformed_id_rate, settings.police_max_malformed_id_rate)
+        self.suites = all_suites(*_id_bounds(settings))
         for suite in self.suites.values():
             self.gx.suites.add_or_update(suite)
         self.suites = {name: self.gx.suites.get(name) for name in self.suites}
@@ -153,15 +153,16 @@ class DQContext:
 _CONTEXTS: dict[Path, DQContext] = {}
 
 
+def _id_bounds(settings: Settings) -> tuple[float, float]:
+    """The malformed-identifier bounds the suites are built with (a change rebuilds the context)."""
+    return settings.max_malformed_id_rate, settings.police_max_malformed_id_rate
+
+
 def open_context(settings: Settings) -> DQContext:
     """The run's DQ context (cached per GX folder): create once per run and pass it to validate_frame."""
     key = settings.gx_dir.resolve()
-    bounds = (settings.max_malformed_id_rate, settings.police_max_malformed_id_rate)
     cached = _CONTEXTS.get(key)
-    if (
-        cached is None
-        or (cached.settings.max_malformed_id_rate, cached.settings.police_max_malformed_id_rate) != bounds
-    ):
+    if cached is None or _id_bounds(cached.settings) != _id_bounds(settings):
         _CONTEXTS[key] = DQContext(settings)
     return _CONTEXTS[key]
 

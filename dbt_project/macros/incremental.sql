@@ -18,6 +18,11 @@
       the fact has not built. A table built before facts carried `_delivery_id` takes every row once.
     - `delete_vanished_keys(relation, key_column)` (facts post-hook): built keys that staging no longer has.
 -#}
+{#- the deliveries a relation holds, as a subquery for `not in` (nulls left out: they would make it null) -#}
+{% macro delivery_ids(relation) -%}
+    (select distinct held._delivery_id from {{ relation }} as held where held._delivery_id is not null)
+{%- endmacro %}
+
 {% macro incremental_source(source, key_expr, key_column, incremental) -%}
     {%- if incremental %}
         select raw.*
@@ -25,15 +30,11 @@
         where {{ key_expr }} in (
             select {{ key_expr }}
             from {{ source }} as raw
-            where raw._delivery_id not in (
-                select distinct built._delivery_id from {{ this }} as built where built._delivery_id is not null
-            )
+            where raw._delivery_id not in {{ fraudbrain.delivery_ids(this) }}
             union
             select built.{{ key_column }}
             from {{ this }} as built
-            where built._delivery_id not in (
-                select distinct raw._delivery_id from {{ source }} as raw where raw._delivery_id is not null
-            )
+            where built._delivery_id not in {{ fraudbrain.delivery_ids(source) }}
         )
     {%- else %}
         select * from {{ source }}
@@ -42,10 +43,7 @@
 
 {% macro delete_withdrawn_rows(source) -%}
     {%- if is_incremental() %}
-        delete from {{ this }}
-        where _delivery_id not in (
-                select distinct raw._delivery_id from {{ source }} as raw where raw._delivery_id is not null
-            )
+        delete from {{ this }} where _delivery_id not in {{ fraudbrain.delivery_ids(source) }}
     {%- else %}
         select 1
     {%- endif %}
@@ -56,9 +54,7 @@
     {%- if incremental and '_delivery_id' in built_columns %}
         select staged.*
         from {{ relation }} as staged
-        where staged._delivery_id not in (
-                select distinct built._delivery_id from {{ this }} as built where built._delivery_id is not null
-            )
+        where staged._delivery_id not in {{ fraudbrain.delivery_ids(this) }}
     {%- else %}
         select * from {{ relation }}
     {%- endif %}
