@@ -25,31 +25,58 @@ def series(results: Result) -> Series:
     return {name: [(float(s["rows_delivered"]), float(f(s))) for s in scales] for name, f in pick.items()}
 
 
+def scale_marks(results: Result) -> list[tuple[float, str]]:
+    """(rows delivered, "scale N") per measured scale: labels of the x positions."""
+    return [(float(s["rows_delivered"]), f"scale {s['scale']:g}") for s in results["scales"]]
+
+
 def write(results: Result, stem: Path) -> Path:
     data = series(results)
     try:
-        return _png(data, stem.with_suffix(".png"))
+        return _png(data, stem.with_suffix(".png"), scale_marks(results))
     except ImportError:
         path = stem.with_suffix(".svg")
         path.write_text(svg(data), encoding="utf-8")
         return path
 
 
-def _png(data: Series, path: Path) -> Path:
-    import matplotlib  # not a dependency: used only when installed
+def _png(data: Series, path: Path, marks: list[tuple[float, str]] | None = None) -> Path:
+    import matplotlib  # the `dev` extra installs it; without it, write() falls back to SVG
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     for (name, pts), color in zip(data.items(), COLORS, strict=False):
-        ax.plot([x for x, _ in pts], [y for _, y in pts], "o-", label=name, color=color)
-    ax.set(xscale="log", yscale="log", xlabel="rows delivered", ylabel="seconds", title="fraudbrain scale curve")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+        pts = [(x, y) for x, y in pts if y > 0]
+        ax.plot([x for x, _ in pts], [y for _, y in pts], "o-", label=name, color=color, linewidth=2)
+        if pts:
+            x, y = pts[-1]
+            label = f"{y:,.0f} s" if y >= 10 else f"{y:.1f} s"
+            ax.annotate(label, (x, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8, color=color)
+    ax.set(xscale="log", yscale="log", xlabel="rows delivered", ylabel="seconds (log)")
+    ax.set_title("fraudbrain scale curve: seconds against rows delivered (log-log)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _label(v)))
+    if marks:  # one x tick per measured scale: its rows and the scale
+        ax.set_xticks([x for x, _ in marks], [f"{_rows(x)} rows\n{text}" for x, text in marks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _rows(v)))
+    ax.margins(x=0.12)
+    ax.grid(True, which="major", alpha=0.4)
+    ax.grid(True, which="minor", alpha=0.15)
+    ax.legend(loc="lower right")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def _rows(v: float) -> str:
+    """Row counts on the x axis: 1.36M, 310k, 900."""
+    if v >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    return f"{v / 1e3:.3g}k" if v >= 1e3 else f"{v:g}"
 
 
 def _bounds(values: list[float]) -> tuple[float, float]:
