@@ -9,6 +9,7 @@ import numpy as np
 
 from simulator.clock import DAY, money, rng_for, times_of_day
 from simulator.fraud import FraudTxn
+from simulator.lines import Lazy
 from simulator.world import World
 
 BUSINESS_HOURS = np.array([0.1] * 7 + [1.0] * 14 + [0.3] * 3)
@@ -56,21 +57,31 @@ def _card_status_until(w: World, day: int, extra: dict[int, list[tuple[int, int,
     return state
 
 
-def account_rows(w: World, day: int, initial: bool, freezes: dict[int, list[tuple[int, int, str]]]) -> list[str]:
-    """JSON lines of the cards opened or changed on `day` (every open card when initial).
+def account_rows(w: World, day: int, initial: bool, freezes: dict[int, list[tuple[int, int, str]]]) -> Lazy[str]:
+    """JSON lines of the cards opened or changed on `day` (every open card when initial), in the order of
+    their last change, made a range at a time when written.
 
     `freezes` holds police stop-payment freezes by day (from the fraud episodes)."""
     end = (day + 1) * DAY
     state = _card_status_until(w, day, freezes)
     if initial:
-        cards = [c for c in np.flatnonzero(w.c_opened < end).tolist() if state.get(c, ("normal", 0))[0] != "closed"]
+        opened = np.flatnonzero(w.c_opened < end)
+        cards = opened[~np.isin(opened, [c for c, (status, _) in state.items() if status == "closed"])]
     else:
         new = np.flatnonzero((w.c_opened >= day * DAY) & (w.c_opened < end)).tolist()
         changed = [c for _, c, _ in w.card_events.get(day, []) + freezes.get(day, [])]
-        cards = sorted(set(new) | {c for c in changed if w.c_opened[c] < end})
-    rows = [_account_line(w, c, state) for c in cards]
-    rows.sort(key=lambda r: r[0])
-    return [r for _, r in rows]
+        cards = np.array(sorted(set(new) | {c for c in changed if w.c_opened[c] < end}), dtype=np.int64)
+    changed_at = w.c_opened[cards].astype(np.int64)  # the time of the last change, as in `_account_line`
+    if state and len(cards):
+        keys = np.fromiter(state, dtype=np.int64, count=len(state))
+        times = np.fromiter((t for _, t in state.values()), dtype=np.int64, count=len(state))
+        by_key = np.argsort(keys)
+        keys, times = keys[by_key], times[by_key]
+        at = np.minimum(np.searchsorted(keys, cards), len(keys) - 1)
+        hit = keys[at] == cards
+        changed_at[hit] = times[at[hit]]
+    ordered = cards[np.argsort(changed_at, kind="stable")]
+    return Lazy(len(ordered), lambda a, b: [_account_line(w, c, state)[1] for c in ordered[a:b].tolist()])
 
 
 def account_rows_of(

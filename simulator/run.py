@@ -30,6 +30,7 @@ from simulator.finance import (
     txn_line,
 )
 from simulator.fraud import Episode, FraudCall, FraudTxn, burst_calls, episodes_for_day
+from simulator.lines import Lazy
 from simulator.telecom import (
     CDR_COLS,
     CELL_COLS,
@@ -297,7 +298,8 @@ def _telecom_day(
     corrected = due.get("subscribers.csv", [])
     defects += RS.defects_of(batch, corrected, len(subs) + 2)
     subs += subscriber_rows_of(w, day, [str(r["key"]) for r in corrected])
-    writer.text("subscribers.csv", SUBSCRIBER_COLS, ["|".join(r) for r in subs])
+    writer.text("subscribers.csv", SUBSCRIBER_COLS, subs.map(lambda rows: ["|".join(r) for r in rows]))
+    del subs
     # cells when they change
     cells = cell_rows(w, day, initial)
     if cells:
@@ -312,6 +314,7 @@ def _telecom_day(
     defects += RS.defects_of(batch, copies, len(lines) + 2)
     lines += [str(r["line"]) for r in copies]
     writer.text("cdr.csv.gz", CDR_COLS, lines)
+    del lines
     for line_no, (key, kind) in tags:
         defects.append(
             {"source": "telecom", "batch": batch, "file": "cdr.csv.gz", "line": line_no, "key": key, "kind": kind}
@@ -338,9 +341,15 @@ def _telecom_day(
     return writer
 
 
+def _ids(prefix: str, n: int) -> Lazy[str]:
+    """The record ids of a day's file: prefix and the 1-based record number."""
+    return Lazy(n, lambda a, b: [f"{prefix}{i:09d}" for i in range(a + 1, b + 1)])
+
+
 def _cdr(
     w: World, rng: np.random.Generator, day: int, calls: Calls
-) -> tuple[list[str], list[str], list[tuple[int, tuple[str, str]]]]:
+) -> tuple[Lazy[str], Lazy[str], list[tuple[int, tuple[str, str]]]]:
+    """The lines of the day's call records (made when written), their ids and defect tags."""
     cfg = w.config
     moved = D.late_and_future(rng, calls.t, day, cfg.late_record_rate, cfg.future_start_rate)
     kinds: dict[int, list[str]] = defaultdict(list)
@@ -352,18 +361,20 @@ def _cdr(
     position[order] = np.arange(len(order))  # where each record went in time order
     kinds = defaultdict(list, {int(position[i]): k for i, k in kinds.items()})
     ymd = w.clock.day_str(day).replace("-", "")
-    call_ids = [f"C{ymd}{i:09d}" for i in range(1, len(calls) + 1)]
+    call_ids = _ids(f"C{ymd}", len(calls))
     for i in D.number_formats(rng, calls.caller, cfg.msisdn_format_rate / 2):
         kinds[i].append("msisdn_format")
     for i in D.number_formats(rng, calls.callee, cfg.msisdn_format_rate / 2):
         kinds[i].append("msisdn_format")
     for i in D.negative_durations(rng, calls.dur, cfg.negative_duration_rate):
         kinds[i].append("negative_duration")
-    lines = cdr_lines(w, calls, call_ids)
+    lines = Lazy(len(calls), lambda a, b: cdr_lines(w, calls.part(a, b), call_ids[a:b]))
     tags = [(i + 2, (call_ids[i], k)) for i in sorted(kinds) for k in kinds[i]]
-    for j in D.duplicates(rng, len(lines), cfg.cdr_duplicate_rate).tolist():
-        lines.append(lines[j])
-        tags.append((len(lines) + 1, (call_ids[j], "duplicate")))
+    n, copies = len(lines), []
+    for j in D.duplicates(rng, n, cfg.cdr_duplicate_rate).tolist():
+        copies.append(lines[j])
+        tags.append((n + len(copies) + 1, (call_ids[j], "duplicate")))
+    lines += copies
     return lines, call_ids, tags
 
 
@@ -406,6 +417,7 @@ def _finance_day(
         where = ("finance", "accounts.jsonl", day)
         truth_day["resent"] += RS.plan_corrections(w.seed, w.clock, where, [key], cfg.late_correction_share)
     writer.jsonl("accounts.jsonl", accounts, truncate_last=cut)
+    del accounts
     txns = concat_txns([normal_txns(w, day), fraud_txns_as_columns(ep_txns)])
     txns = txns.take(np.argsort(txns.t, kind="stable"))
     lines, ids, tags = _transactions(w, rng, day, txns)
@@ -420,6 +432,7 @@ def _finance_day(
     if cut:
         tags.append((len(lines), (json.loads(lines[-1])["txn_id"], "truncated_line")))
     writer.jsonl("transactions.jsonl.gz", lines, truncate_last=cut)
+    del lines
     for line_no, (key, kind) in tags:
         defects.append(
             {
@@ -440,42 +453,49 @@ def _finance_day(
 
 def _transactions(
     w: World, rng: np.random.Generator, day: int, txns: Txns
-) -> tuple[list[str], list[str], list[tuple[int, tuple[str, str]]]]:
+) -> tuple[Lazy[str], Lazy[str], list[tuple[int, tuple[str, str]]]]:
+    """The lines of the day's transactions (made when written), their ids and defect tags."""
     cfg = w.config
     ymd = w.clock.day_str(day).replace("-", "")
-    ids = [f"T{ymd}{i:09d}" for i in range(1, len(txns) + 1)]
-    ts = w.clock.iso_many(txns.t)
-    amt = amounts(txns.cents)
+    ids = _ids(f"T{ymd}", len(txns))
+    ts = Lazy(len(txns), lambda a, b: w.clock.iso_many(txns.t[a:b]))
+    amt = Lazy(len(txns), lambda a, b: amounts(txns.cents[a:b]))
     kinds: dict[int, list[str]] = defaultdict(list)
     for i, k in D.amount_defects(rng, amt, cfg.amount_separator_rate, cfg.amount_unparseable_rate).items():
         kinds[i].append(k)
     for i, k in D.ts_defects(rng, ts, cfg.ts_format_rate).items():
         kinds[i].append(k)
-    cols = zip(
-        ids,
-        ts,
-        txns.src.tolist(),
-        txns.dst.tolist(),
-        amt,
-        txns.channel.tolist(),
-        txns.device.tolist(),
-        txns.ip.tolist(),
-        txns.status.tolist(),
-        strict=True,
-    )
-    lines = [txn_line(*c) for c in cols]
+
+    def make(a: int, b: int) -> list[str]:
+        cols = zip(
+            ids[a:b],
+            ts[a:b],
+            txns.src[a:b].tolist(),
+            txns.dst[a:b].tolist(),
+            amt[a:b],
+            txns.channel[a:b].tolist(),
+            txns.device[a:b].tolist(),
+            txns.ip[a:b].tolist(),
+            txns.status[a:b].tolist(),
+            strict=True,
+        )
+        return [txn_line(*c) for c in cols]
+
+    lines = Lazy(len(txns), make)
     tags = [(i + 1, (ids[i], k)) for i in sorted(kinds) for k in kinds[i]]
-    for j in D.duplicates(rng, len(lines), cfg.txn_duplicate_rate).tolist():
+    n, copies = len(lines), []
+    for j in D.duplicates(rng, n, cfg.txn_duplicate_rate).tolist():
         line = lines[j]
         kind = "duplicate"
         if rng.random() < cfg.duplicate_reversed_share and '"status":"success"' in line:
             line, kind = line.replace('"status":"success"', '"status":"reversed"'), "duplicate_reversed"
-        lines.append(line)
-        tags.append((len(lines), (ids[j], kind)))
+        copies.append(line)
+        tags.append((n + len(copies), (ids[j], kind)))
+    lines += copies
     return lines, ids, tags
 
 
-def _money_truth(w: World, txns: Txns, ids: list[str], truth_day: dict[str, list[dict[str, object]]]) -> None:
+def _money_truth(w: World, txns: Txns, ids: Lazy[str], truth_day: dict[str, list[dict[str, object]]]) -> None:
     for i, f in enumerate(txns.fraud):
         if f is None:
             continue

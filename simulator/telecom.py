@@ -9,6 +9,7 @@ import numpy as np
 from simulator import refdata as R
 from simulator.clock import DAY, rng_for, times_of_day
 from simulator.fraud import FraudCall
+from simulator.lines import Lazy
 from simulator.world import COUNTY_CODES, World
 
 SUBSCRIBER_COLS = [
@@ -42,6 +43,17 @@ class Calls:
     def __len__(self) -> int:
         return len(self.t)
 
+    def part(self, a: int, b: int) -> Calls:
+        return Calls(
+            self.t[a:b],
+            self.caller[a:b],
+            self.callee[a:b],
+            self.dur[a:b],
+            self.cell[a:b],
+            self.imei[a:b],
+            self.fraud[a:b],
+        )
+
     def take(self, idx: np.ndarray) -> Calls:
         return Calls(
             self.t[idx],
@@ -66,20 +78,21 @@ def _sim_status_until(w: World, day: int) -> dict[int, tuple[int, int]]:
     return state
 
 
-def subscriber_rows(w: World, day: int, initial: bool) -> list[list[str]]:
-    """Full current state of the SIMs activated or changed on `day` (all live SIMs when initial)."""
+def subscriber_rows(w: World, day: int, initial: bool) -> Lazy[list[str]]:
+    """Full current state of the SIMs activated or changed on `day` (all live SIMs when initial), made a
+    range at a time when written."""
     end = (day + 1) * DAY
     state = _sim_status_until(w, day)
     if initial:
-        sims = np.flatnonzero(w.s_act < end).tolist()
-        sims = [s for s in sims if state.get(s, (1, 0))[0] != 3]
+        live = np.flatnonzero(w.s_act < end)
+        sims = live[~np.isin(live, [s for s, (status, _) in state.items() if status == 3])]
     else:
         new = np.flatnonzero((w.s_act >= day * DAY) & (w.s_act < end)).tolist()
         changed = [s for _, s, _ in w.sim_events.get(day, [])]
-        sims = sorted(set(new) | {s for s in changed if w.s_act[s] < end})
-    rows = [_subscriber_row(w, s, state) for s in sims]
-    rows.sort(key=lambda r: (r[5], r[0]))
-    return rows
+        sims = np.array(sorted(set(new) | {s for s in changed if w.s_act[s] < end}), dtype=np.int64)
+    # in (activated_at, msisdn) order, as the rows' text would sort: the time text sorts as the time does
+    ordered = sims[np.lexsort((w.s_msisdn[sims].astype(str), w.s_act[sims]))] if len(sims) else sims
+    return Lazy(len(ordered), lambda a, b: [_subscriber_row(w, s, state) for s in ordered[a:b].tolist()])
 
 
 def subscriber_rows_of(w: World, day: int, msisdns: list[str]) -> list[list[str]]:
