@@ -11,6 +11,9 @@ Functions registered (DuckDB scalar UDFs, vectorised over Arrow arrays):
   HMAC-SHA256(key, ``kind:canonical``); NULL in either argument gives NULL. Same as ``flows.pii.token``.
   A *purged form* (``flows.pii.PURGED_PREFIX``: a value past retention, replaced in raw by its features)
   gives the token it carries.
+- ``pii_match_key(kind VARCHAR, value VARCHAR) -> VARCHAR``: what identity resolution compares, equal for a
+  clear value and its purged form (``flows.pii.match_key``): kind ``id17``, the first 17 characters of an
+  18-character ID's stand-in; kind ``name``, the name's stand-in. NULL in either argument gives NULL.
 - ``token_key_id() -> VARCHAR``: the public fingerprint of the key (``flows.settings.key_fingerprint``).
 
 The key is read from the environment variable ``FRAUDBRAIN_PII_KEY`` when the connection is configured.
@@ -30,7 +33,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import VARCHAR
 
-from flows.pii import PURGED_PREFIX
+from flows.pii import PURGED_PREFIX, match_key
 from flows.settings import key_fingerprint
 
 KEY_ENV = "FRAUDBRAIN_PII_KEY"
@@ -86,6 +89,28 @@ def make_token_function(key: str):
     return pii_token
 
 
+def make_match_key_function(key: str):
+    """An Arrow UDF computing identity-resolution match keys (``flows.pii.match_key``), cached like tokens."""
+    cache: dict[tuple[str, str], str | None] = {}
+
+    def pii_match_key(kind: pa.Array, value: pa.Array) -> pa.Array:
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()
+        out: list[str | None] = []
+        append = out.append
+        for k, v in zip(kind.to_pylist(), value.to_pylist(), strict=True):
+            if k is None or v is None:
+                append(None)
+                continue
+            kv = (k, v)
+            if kv not in cache:
+                cache[kv] = match_key(key, k, v)
+            append(cache[kv])
+        return pa.array(out, pa.string())
+
+    return pii_match_key
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self._key: str | None = None
@@ -102,15 +127,16 @@ class Plugin(BasePlugin):
 
 
 def register_token_functions(conn: DuckDBPyConnection, key: str) -> None:
-    """Register ``pii_token`` and ``token_key_id`` on a connection (dbt's, or any that reads staging views)."""
+    """Register ``pii_token``, ``pii_match_key`` and ``token_key_id`` on a connection (dbt's, or any other)."""
     key_id = key_fingerprint(key)
-    conn.create_function(
-        "pii_token",
-        make_token_function(key),
-        [VARCHAR, VARCHAR],
-        VARCHAR,
-        type="arrow",
-        null_handling="special",
-        side_effects=False,
-    )
+    for name, function in (("pii_token", make_token_function(key)), ("pii_match_key", make_match_key_function(key))):
+        conn.create_function(
+            name,
+            function,
+            [VARCHAR, VARCHAR],
+            VARCHAR,
+            type="arrow",
+            null_handling="special",
+            side_effects=False,
+        )
     conn.create_function("token_key_id", lambda: key_id, [], VARCHAR, side_effects=False)

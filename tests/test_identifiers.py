@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+
+import duckdb
 import pytest
 
+from flows import pii
 from flows.identifiers import (
     id_check_char,
     id_check_ok,
@@ -73,3 +80,61 @@ def test_luhn_and_cards() -> None:
 
 def test_mask_keeps_only_the_tail() -> None:
     assert mask("13912345678") == "********678" and mask(None) == "∅"
+
+
+def test_match_keys_are_equal_for_a_clear_value_and_its_purged_form() -> None:
+    """Identity resolution's keys (flows.pii.match_key): clear or purged alike, never the birth month and day."""
+    key = "test-key"
+    typo = GOOD_ID[:17] + "1"
+    stand_in = json.loads(pii.purged_id(key, GOOD_ID) or "")["s"]
+    typo_stand_in = json.loads(pii.purged_id(key, typo) or "")["s"]
+    prefix = pii.match_key(key, "id17", GOOD_ID)
+    assert prefix is not None and len(prefix) == 17 and "1231" not in prefix
+    assert prefix[:10] == GOOD_ID[:10] and prefix[14:] == GOOD_ID[14:17]  # region, birth year, sequence number
+    assert {pii.match_key(key, "id17", v) for v in (GOOD_ID, typo, stand_in, typo_stand_in)} == {prefix}
+    other_day = "11010519491230002"  # same region, year and sequence, another day
+    assert pii.match_key(key, "id17", other_day + id_check_char(other_day)) != prefix
+    assert pii.match_key("another-key", "id17", GOOD_ID) != prefix
+    assert pii.match_key(key, "id17", GOOD_ID[:15]) is None and pii.match_key(key, "id17", None) is None
+    # names: the stand-in, idempotent; trimmed as staging trims (DuckDB's trim: spaces, including U+3000)
+    name = pii.match_key(key, "name", "张三")
+    assert name == pii.name_stand_in(key, "张三") and name is not None and "三" not in name
+    assert pii.match_key(key, "name", name) == name
+    assert pii.name_stand_in(key, "\u3000张三 ") == name and pii.match_key(key, "name", "张四") != name
+    with pytest.raises(ValueError):
+        pii.match_key(key, "phone", "13912345678")
+
+
+def test_keyed_characters_are_base32_of_the_hmac() -> None:
+    key = "test-key"
+    digest = hmac.new(key.encode(), b"id17:11010519491231002", hashlib.sha256).digest()
+    expected = base64.b32encode(digest).decode("ascii").lower()
+    assert [pii._keyed(key, "id17", "11010519491231002", n) for n in (1, 3, 12)] == [expected[:n] for n in (1, 3, 12)]
+
+
+def test_trim_set_is_duckdbs() -> None:
+    """name_stand_in trims what staging's trim() trims, no more and no less."""
+    con = duckdb.connect()
+    try:
+        for c in {*pii.SPACE_SEPARATORS, "\t", "\n", "\u200b", "\u2028"}:
+            trimmed = con.execute("select trim(?)", [f"{c}x{c}"]).fetchone()[0]
+            assert (trimmed == "x") == (c in pii.SPACE_SEPARATORS), hex(ord(c))
+    finally:
+        con.close()
+
+
+def test_the_warehouse_function_computes_the_same_match_keys() -> None:
+    from flows.dbt_plugin import register_token_functions
+
+    key = "test-key"
+    stand_in = json.loads(pii.purged_id(key, GOOD_ID) or "")["s"]
+    values = [("id17", GOOD_ID), ("id17", stand_in), ("id17", "123"), ("name", "张三"), ("name", None), (None, "张三")]
+    con = duckdb.connect()
+    try:
+        register_token_functions(con, key)
+        con.execute("create table v (kind varchar, value varchar, n integer)")
+        con.executemany("insert into v values (?, ?, ?)", [(k, v, i) for i, (k, v) in enumerate(values)])
+        got = [r[0] for r in con.execute("select pii_match_key(kind, value) from v order by n").fetchall()]
+    finally:
+        con.close()
+    assert got == [None if k is None else pii.match_key(key, k, v) for k, v in values]

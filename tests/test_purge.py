@@ -166,6 +166,84 @@ def test_purging_every_table_of_the_hand_made_world_keeps_its_marts(tmp_path):
     assert snapshot_marts(work / "work.duckdb") == before
 
 
+@pytest.mark.slow
+def test_a_purge_between_a_valid_id_and_its_mistyped_twin_keeps_the_person(tmp_path):
+    """Identity resolution across the retention cutoff: a mistyped check character still finds its person.
+
+    Two people of the hand-made world, each seen once with a valid ID (registered resident) and once with the
+    check character mistyped and the same name (police suspect, no phone: only the ID and the name can match):
+    黄磊's valid ID lies in a purged batch and his mistyped one in a kept batch, 郑洁's the other way round. After
+    the purge one side of each pair is a purged form (ID stand-in, name stand-in), the other still clear.
+    """
+    from tests.fixtures_raw import build_raw_db, make_id
+    from tests.test_dbt_build import KEY, run_dbt, snapshot_marts
+
+    early, late = "2026-05-01 23:00:00", "2026-05-10 23:00:00"  # police batches: purged, kept
+    people = {  # suspect_no: (valid ID, name, batch of the valid ID, batch of the mistyped one)
+        "S0011": (make_id("420922", "19881212", "111"), "黄磊", early, late),
+        "S0012": (make_id("330602", "19920315", "222"), "郑洁", late, early),
+    }
+    work = tmp_path / "work"
+    work.mkdir()
+    build_raw_db(work / "work.duckdb")
+    con = duckdb.connect(str(work / "work.duckdb"))
+    try:
+        for i, (suspect_no, (valid, name, valid_batch, typo_batch)) in enumerate(people.items()):
+            typo = valid[:17] + ("0" if valid[17] != "0" else "1")
+            born = f"{valid[6:10]}-{valid[10:12]}-{valid[12:14]}"
+            lineage = "'police', ?, 'd-police-' || left(?, 10), ?, ?, timestamp '2026-05-11 00:00:00'"
+            con.execute(
+                "insert into raw.police__residents values "
+                f"(?, ?, 'F', ?, ?, 'head', left(?, 6), '2026-01-01 00:00:00', {lineage})",
+                [valid, name, born, f"H99000{i}", valid, valid_batch, valid_batch, "residents", 100 + i],
+            )
+            con.execute(
+                "insert into raw.police__suspects values "
+                f"(?, null, ?, ?, null, 'mule', null, '420922000000', '2026-05-08 10:00:00', {lineage})",
+                [suspect_no, typo, name, typo_batch, typo_batch, "suspects", 100 + i],
+            )
+    finally:
+        con.close()
+
+    def resolved() -> dict[str, tuple]:
+        con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
+        try:
+            rows = con.execute(
+                "select source_key, person_id, match_rule from intermediate.int_identity_resolved "
+                "where source_table = 'police.suspects' and source_key in ('S0011', 'S0012')"
+            ).fetchall()
+        finally:
+            con.close()
+        return {k: (p, r) for k, p, r in rows}
+
+    expected = {s: (pii.token(KEY, "id", valid), "id_typo") for s, (valid, *_) in people.items()}
+    first = run_dbt(["build"], work)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert resolved() == expected
+    before = snapshot_marts(work / "work.duckdb")
+    settings = Settings(work_dir=work, pii_key=KEY, vault_key="test-vault-key-hand-made-world")
+    result = purge.purge(settings, CUTOFF)
+    assert {"raw.police__residents", "raw.police__suspects"} <= result.rows.keys()
+    again = run_dbt(["build"], work)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert resolved() == expected
+    after = snapshot_marts(work / "work.duckdb")
+    assert after == before
+    # the match keys stay in the restricted work database: no mart holds one
+    con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
+    try:
+        keys = con.execute(
+            "select id_match_key from intermediate.int_identity_observations where id_match_key is not null "
+            "union select name_match_key from intermediate.int_identity_observations where name_match_key is not null"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(keys) >= 4  # both people's IDs and names, at least
+    published = {v for rows in after.values() for row in rows for v in row if isinstance(v, str)}
+    assert not published & {k for (k,) in keys}
+    assert not [v for v in published if pii.NAME_STAND_IN in v or v[10:11] == pii.ID_STAND_IN_MARK]
+
+
 def test_purged_forms_carry_features_not_values():
     key = "test-key"
     phone = pii.purged_phone(key, "+86 139-1234-5678")

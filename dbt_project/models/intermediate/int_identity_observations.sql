@@ -1,5 +1,7 @@
--- Every sighting of a person in any source, with what identifies them (tokens; clear names stay here,
--- in the restricted work database, for matching only).
+-- Every sighting of a person in any source, with what identifies them (tokens). For the mistyped-check-character
+-- rule of int_identity_resolved: match keys (pii_match_key, keyed, flows.pii.match_key) of the ID's first 17
+-- characters and of the name, equal whether the value is still clear or already purged (a stand-in), so a
+-- retention purge between two sightings of a person does not change who they are. The clear name goes no further.
 with subscribers as (
     select
         'telecom.subscribers' as source_table,
@@ -90,19 +92,29 @@ unioned as (
     select * from suspects
     union all
     select * from residents
+),
+
+-- Region, birth year and sequence number (characters 1-10 and 15-17, the same in a clear ID and in its
+-- stand-in) of every malformed 18-character ID: only IDs of these blocks can match one, so only they are keyed.
+typo_blocks as (
+    select distinct left(id_canonical, 10) || substr(id_canonical, 15, 3) as block
+    from unioned
+    where not id_is_valid and length(id_canonical) = 18
 )
 
 select
-    source_table,
-    source_key,
-    id_token,
-    id_canonical,
-    id_is_valid,
-    case when length(id_canonical) = 18 then left(id_canonical, 17) end as id_prefix17,
-    phone_token,
-    name,
-    name_masked,
-    gender,
-    _batch,
-    _line
-from unioned
+    u.source_table,
+    u.source_key,
+    u.id_token,
+    u.id_canonical,
+    u.id_is_valid,
+    case when b.block is not null then pii_match_key('id17', u.id_canonical) end as id_match_key,
+    case when b.block is not null then pii_match_key('name', u.name) end as name_match_key,
+    u.phone_token,
+    u.name_masked,
+    u.gender,
+    u._batch,
+    u._line
+from unioned as u
+left join typo_blocks as b
+    on length(u.id_canonical) = 18 and left(u.id_canonical, 10) || substr(u.id_canonical, 15, 3) = b.block

@@ -1,7 +1,8 @@
 -- Identity resolution: one person key per sighting.
 -- 1. a valid ID number is the person (its token);
 -- 2. a malformed 18-character ID whose first 17 characters and name match exactly one valid ID → that person
---    (a mistyped check character);
+--    (a mistyped check character), compared through their keyed match keys (int_identity_observations), so a
+--    purged sighting (stand-ins) still matches a clear one;
 -- 3. otherwise the phone: the one valid-ID holder registered for that phone (SIM or bank) → that person;
 -- 4. otherwise the sighting stays its own person, keyed by a deterministic surrogate.
 with observations as (
@@ -9,9 +10,9 @@ with observations as (
 ),
 
 anchors as (
-    select distinct id_token, id_prefix17, name
+    select distinct id_token, id_match_key, name_match_key
     from observations
-    where id_is_valid
+    where id_is_valid and id_match_key is not null
 ),
 
 typo_matches as (
@@ -22,7 +23,7 @@ typo_matches as (
         count(distinct a.id_token) as candidates
     from observations as o
     inner join anchors as a
-        on o.id_prefix17 = a.id_prefix17 and o.name = a.name
+        on o.id_match_key = a.id_match_key and o.name_match_key = a.name_match_key
     where not o.id_is_valid
     group by o.source_table, o.source_key
 ),
