@@ -138,8 +138,11 @@ def _block(
     n = len(t)
     online = np.isin(channel, ["mobile", "online"]) & (who >= 0)
     safe = np.maximum(who, 0)
-    device = np.where(online & (rng.random(n) < 0.95), w.device[safe], None)
-    ip = np.where(online & (rng.random(n) < 0.9), w.ip[safe], None)
+    device, ip = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    with_device = online & (rng.random(n) < 0.95)
+    with_ip = online & (rng.random(n) < 0.9)
+    device[with_device] = w.device[safe[with_device]]  # formatted only where sent
+    ip[with_ip] = w.ip[safe[with_ip]]
     status = np.where(rng.random(n) < 0.985, "success", "failed").astype(object)
     return Txns(
         t.astype(np.int64),

@@ -242,27 +242,38 @@ def upsert(conn: Connection, clock: Clock, versions: list[tuple[int, str, Row]])
 # ---- reference rows ---------------------------------------------------------------------------
 
 
-def reference_rows(w: World, pd: PoliceDay) -> None:
-    """Units and the household register, as of the epoch day."""
+REGISTER_CHUNK = 5000  # residents made and written at a time
+
+
+def write_register(conn: Connection, w: World) -> dict[str, int]:
+    """Units and the household register as of the epoch day, written on the first day a chunk at a time
+    (never held whole); returns rows written per table."""
     t0 = 2 * 3600
-    for u in w.units:
-        pd.put(t0, "units", {**u, "updated_at": t0})
-    births = w.birth.astype(str).tolist()
-    for p in np.flatnonzero(w.registered).tolist():
-        pd.put(
-            t0 + 60,
-            "residents",
-            {
-                "id_no": str(w.id_no[p]),
-                "name": str(w.name[p]),
-                "gender": "M" if w.sex[p] else "F",
-                "birth_date": births[p],
-                "household_no": w.hh_no[int(w.hh[p])],
-                "relation": str(w.relation[p]),
-                "region_code": str(COUNTY_CODES[w.home[p]]),
-                "updated_at": t0 + 60,
-            },
-        )
+    counts = upsert(conn, w.clock, [(t0, "units", {**u, "updated_at": t0}) for u in w.units])
+    people = np.flatnonzero(w.registered)
+    for i in range(0, len(people), REGISTER_CHUNK):
+        chunk = people[i : i + REGISTER_CHUNK]
+        births = w.birth[chunk].astype(str).tolist()
+        versions: list[tuple[int, str, Row]] = [
+            (
+                t0 + 60,
+                "residents",
+                {
+                    "id_no": str(w.id_no[p]),
+                    "name": str(w.name[p]),
+                    "gender": "M" if w.sex[p] else "F",
+                    "birth_date": births[k],
+                    "household_no": w.hh_no[int(w.hh[p])],
+                    "relation": str(w.relation[p]),
+                    "region_code": str(COUNTY_CODES[w.home[p]]),
+                    "updated_at": t0 + 60,
+                },
+            )
+            for k, p in enumerate(chunk.tolist())
+        ]
+        for table, n in upsert(conn, w.clock, versions).items():
+            counts[table] = counts.get(table, 0) + n
+    return counts
 
 
 # ---- cases from fraud episodes ----------------------------------------------------------------
@@ -642,9 +653,9 @@ __all__ = [
     "case_rows",
     "create_tables",
     "engine_for",
-    "reference_rows",
     "routine_rows",
     "suspect_rows",
     "upsert",
     "warning_rows",
+    "write_register",
 ]

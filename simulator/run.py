@@ -147,8 +147,9 @@ def simulate(
         _telecom_day(w, landing_p, day, calls_by_day.get(day, []), due, rows, truth_day)
         _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
         with engine.begin() as conn:
-            for table, n in P.upsert(conn, w.clock, pd.versions.pop(day, [])).items():  # freed once written
-                rows[f"police/{table}"] += n
+            written = P.write_register(conn, w) if day == 0 else {}  # units and residents: the epoch's state
+            for table, n in [*written.items(), *P.upsert(conn, w.clock, pd.versions.pop(day, [])).items()]:
+                rows[f"police/{table}"] += n  # the day's versions are freed once written
         _truth_of_episodes(w, day, episodes, truth_day)
         truth_day["cases"] = pd.case_links.get(day, [])
         truth_day["defects"] += [
@@ -183,9 +184,7 @@ def _plan(w: World, first: int, last: int, redelivered_from: int) -> tuple[list[
     """Episodes and police rows; batches from `redelivered_from` on can be generated again (re-deliveries)."""
     lo = max(0, min(first, redelivered_from) - WINDOW_DAYS)
     episodes = [e for d in range(lo, last + 1) for e in episodes_for_day(w, d)]
-    pd = P.PoliceDay()
-    if first == 0:
-        P.reference_rows(w, pd)
+    pd = P.PoliceDay()  # units and residents are written by `P.write_register` on day 0
     alarms = [a for d in range(lo, last + 1) for a in P.routine_rows(w, d, pd)]
     P.case_rows(w, episodes, pd)
     P.warning_rows(w, episodes, alarms, pd)

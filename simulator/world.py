@@ -7,6 +7,7 @@ suspended, cancelled, frozen) are planned over a horizon of `HORIZON_DAYS` after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +23,31 @@ __all__ = ["HORIZON_DAYS", "Gang", "SimConfig", "World", "build_world"]
 HORIZON_DAYS = 400
 COUNTY_CODES = np.array([c.code for c in R.COUNTIES], dtype=object)
 COUNTY_INDEX = {c.code: i for i, c in enumerate(R.COUNTIES)}
+
+
+def _shared(values: list[str]) -> np.ndarray:
+    """An object array in which equal strings are one object (names, branch codes and outlets repeat)."""
+    seen: dict[str, str] = {}
+    return np.array([seen.setdefault(v, v) for v in values], dtype=object)
+
+
+class Formatted:
+    """A column of strings kept as integers and formatted when read (device IDs, IP addresses): 8 bytes
+    a person instead of a string object. Indexed like an object array: by position, or by an index array
+    (an object array of strings)."""
+
+    def __init__(self, values: np.ndarray, fmt: Callable[[list[int]], list[str]]) -> None:
+        self.values, self.fmt = values.astype(np.int64), fmt
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, idx: int | np.integer | np.ndarray) -> str | np.ndarray:
+        if np.ndim(idx) == 0:
+            return self.fmt([int(self.values[idx])])[0]  # type: ignore[index]
+        out = np.empty(np.shape(idx), dtype=object)
+        out[...] = self.fmt(self.values[idx].tolist())
+        return out
 
 
 @dataclass
@@ -70,8 +96,8 @@ class World:
     sim: np.ndarray = field(default=None)  # type: ignore[assignment]  primary SIM or -1
     card: np.ndarray = field(default=None)  # type: ignore[assignment]  primary card or -1
     imei: np.ndarray = field(default=None)  # type: ignore[assignment]
-    device: np.ndarray = field(default=None)  # type: ignore[assignment]
-    ip: np.ndarray = field(default=None)  # type: ignore[assignment]
+    device: Formatted = field(default=None)  # type: ignore[assignment]
+    ip: Formatted = field(default=None)  # type: ignore[assignment]
     cell: np.ndarray = field(default=None)  # type: ignore[assignment]
     activity: np.ndarray = field(default=None)  # type: ignore[assignment]
     contacts: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -80,7 +106,7 @@ class World:
     in_gang: np.ndarray = field(default=None)  # type: ignore[assignment]
     # SIM registrations
     s_msisdn: np.ndarray = field(default=None)  # type: ignore[assignment]
-    s_imsi: np.ndarray = field(default=None)  # type: ignore[assignment]
+    s_imsi: Formatted = field(default=None)  # type: ignore[assignment]
     s_carrier: np.ndarray = field(default=None)  # type: ignore[assignment]
     s_holder: np.ndarray = field(default=None)  # type: ignore[assignment]
     s_act: np.ndarray = field(default=None)  # type: ignore[assignment]  seconds
@@ -250,12 +276,12 @@ def _build_people(w: World, rng: np.random.Generator, n_target: int) -> None:
         born_clan,
     ).astype(object)
     w.n = n
-    w.name = family_sur + _given_names(rng, male)
+    w.name = _shared((family_sur + _given_names(rng, male)).tolist())
     w.sex = male.astype(np.int8)
     w.age = age.astype(np.int16)
     w.home = clans["home"][c].astype(np.int16)
     w.hh = member_hh.astype(np.int32)
-    w.relation = rel
+    w.relation = _shared(rel.tolist())  # five strings, not one per person
     w.clan = c.astype(np.int32)
     w.registered = clans["reg"][c].astype(bool)
     w.hh_no = _household_numbers(clans["code"][clan])
@@ -337,9 +363,7 @@ class _Sims:
         numbers = _unique_numbers(rng, prefixes, 8, self.taken)
         tail = rng.integers(0, 10**10, size=k)
         self.cols["msisdn"].append(np.array([str(x) for x in numbers.tolist()], dtype=object))
-        self.cols["imsi"].append(
-            np.array([f"460{m}{t:010d}" for m, t in zip(mnc, tail.tolist(), strict=True)], dtype=object)
-        )
+        self.cols["imsi"].append(460 * 10**12 + mnc.astype(np.int64) * 10**10 + tail)  # 460, MNC, 10 digits
         for key, val in (
             ("carrier", carrier),
             ("holder", holder),
@@ -355,7 +379,7 @@ class _Sims:
 
     def finish(self, w: World) -> None:
         c = {k: np.concatenate(v) if v else np.array([]) for k, v in self.cols.items()}
-        w.s_msisdn, w.s_imsi, w.s_carrier = c["msisdn"], c["imsi"], c["carrier"].astype(object)
+        w.s_msisdn, w.s_imsi, w.s_carrier = c["msisdn"], Formatted(c["imsi"], _digits), c["carrier"].astype(object)
         w.s_holder, w.s_act = c["holder"].astype(np.int32), c["act"].astype(np.int64)
         w.s_outlet, w.s_region, w.s_imei = c["outlet"].astype(object), c["region"].astype(object), c["imei"]
 
@@ -394,7 +418,7 @@ class _Cards:
             ("bank", bank),
             ("holder", holder),
             ("opened", opened),
-            ("branch", np.array(branch, dtype=object)),
+            ("branch", _shared(branch)),
             ("region", region),
             ("cls", cls),
         ):
@@ -431,7 +455,7 @@ def _choose_carriers(rng: np.random.Generator, k: int, mvno_share: float) -> np.
 
 def _outlets(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
     k = rng.integers(1, 40, size=len(region))
-    return np.array([f"OUT{r}-{x:04d}" for r, x in zip(region.tolist(), k.tolist(), strict=True)], dtype=object)
+    return _shared([f"OUT{r}-{x:04d}" for r, x in zip(region.tolist(), k.tolist(), strict=True)])
 
 
 def _build_sims(w: World, rng: np.random.Generator, sims: _Sims) -> None:
@@ -544,15 +568,25 @@ def _build_behaviour(w: World, rng: np.random.Generator) -> None:
     employed = (w.age >= 20) & (w.age <= 60) & (w.card >= 0) & (rng.random(w.n) < 0.65)
     w.employer = np.where(employed, rng.integers(0, n_corp, size=w.n), -1).astype(np.int32)
     w.salary = (rng.lognormal(np.log(5500), 0.45, size=w.n) * 100).astype(np.int64)
-    w.device = np.array([f"{x:016x}" for x in rng.integers(0, 2**62, size=w.n).tolist()], dtype=object)
+    w.device = Formatted(rng.integers(0, 2**62, size=w.n), _device_ids)
     blocks = [27, 36, 39, 59, 60, 61, 113, 115, 117, 122, 183, 223]
     ipn = rng.integers(0, 2**24, size=w.n)
     b = rng.choice(np.array(blocks), size=w.n)
-    w.ip = np.array(
-        [f"{a}.{x >> 16}.{(x >> 8) & 255}.{x & 255}" for a, x in zip(b.tolist(), ipn.tolist(), strict=True)],
-        dtype=object,
-    )
+    w.ip = Formatted(b.astype(np.int64) << 24 | ipn, _ips)
     _shared_handsets(w, rng)
+
+
+def _digits(values: list[int]) -> list[str]:
+    return [str(x) for x in values]
+
+
+def _device_ids(values: list[int]) -> list[str]:
+    return [f"{x:016x}" for x in values]
+
+
+def _ips(values: list[int]) -> list[str]:
+    """Addresses kept as (first byte << 24 | last three bytes)."""
+    return [f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}" for v in values]
 
 
 def _shared_handsets(w: World, rng: np.random.Generator) -> None:
