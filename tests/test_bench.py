@@ -1,6 +1,8 @@
-"""The benchmark's smoke mode end to end: every stage measured, the baseline loads what the pipeline reads.
+"""The benchmarks: speed (`bench.run`) and detection across worlds (`bench.detection`).
 
-No timing threshold here: speed goals are ratios reported by `python -m bench.run` (bench/RESULTS.md).
+Smoke modes end to end (slow): every stage measured, the baseline loads what the pipeline reads; every world
+simulated, run and evaluated. Fast: the detection worlds are valid configurations, and the table and JSON
+are written with every shortfall marked. No timing or F1 threshold here: the benchmarks report them.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from bench import detection
 from bench import run as bench_run
 from bench.stages import STAGES
+from simulator.config import SimConfig
 
-pytestmark = pytest.mark.slow  # a real simulate + pipeline run: minutes, most of it dbt start-up
+slow = pytest.mark.slow  # a real simulate + pipeline run: minutes, most of it dbt start-up
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +28,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"json": json.loads(out.read_text(encoding="utf-8")), "dir": tmp}
 
 
+@slow
 def test_every_stage_is_measured_with_positive_times(smoke: dict) -> None:
     (scale,) = smoke["json"]["scales"]
     assert scale["simulate"]["wall_s"] > 0
@@ -34,6 +39,7 @@ def test_every_stage_is_measured_with_positive_times(smoke: dict) -> None:
     assert scale["pipeline"]["peak_tree_rss_mb"] > 0
 
 
+@slow
 def test_baseline_loads_the_rows_the_pipeline_reads(smoke: dict) -> None:
     (scale,) = smoke["json"]["scales"]
     read = {k: v for k, v in scale["pipeline"]["rows_read_by_table"].items() if v}
@@ -45,9 +51,138 @@ def test_baseline_loads_the_rows_the_pipeline_reads(smoke: dict) -> None:
     assert scale["rows_match"] is True
 
 
+@slow
 def test_outputs_are_written(smoke: dict) -> None:
     data = smoke["json"]
     assert {g["goal"] for g in data["goals"]} and data["machine"]["nproc"]
     assert (smoke["dir"] / "R.md").read_text(encoding="utf-8").startswith("# fraudbrain benchmark results")
     assert any(Path(smoke["dir"]).glob("latest.*g"))  # latest.png or latest.svg
     assert not any((smoke["dir"] / "work").iterdir())  # scratch worlds removed
+
+
+# ---- bench.detection ------------------------------------------------------------------------------
+def test_detection_worlds_are_valid_configurations() -> None:
+    assert [w.key for w in detection.WORLDS] == ["a", "b", "c", "d"]
+    assert len({w.seed for w in detection.WORLDS}) == len(detection.WORLDS)
+    defaults = SimConfig().model_dump()
+    for w in detection.WORLDS:
+        config = SimConfig(**w.knobs).model_dump()  # within every bound SimConfig enforces
+        assert all(config[k] != defaults[k] for k in w.knobs), w.key
+    by_key = {w.key: w for w in detection.WORLDS}
+    assert by_key["a"].knobs == {}
+    assert by_key["c"].runs == 3 and by_key["c"].knobs == {"redelivery_rate": 0.15}
+    assert by_key["d"].knobs == {
+        "mule_hops_min": 2,
+        "mule_hops_max": 5,
+        "pass_through_slowdown": 50,
+        "two_city_gang_share": 0.5,
+    }
+
+
+def test_detection_days_split_into_daily_runs() -> None:
+    assert detection.split_days(30, 1) == [30]
+    assert detection.split_days(30, 3) == [28, 1, 1]
+    assert detection.split_days(3, 3) == [1, 1, 1]
+    with pytest.raises(ValueError):
+        detection.split_days(2, 3)
+
+
+def _finding(tp: int, fp: int, fn: int, built: bool = True) -> dict:
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    f1 = None if p is None or r is None else (0.0 if p + r == 0 else 2 * p * r / (p + r))
+    keys = {"true_positives": tp, "false_positives": fp, "false_negatives": fn, "neutral_flagged": 0}
+    return {"built": built, "precision": p, "recall": r, "f1": f1, **keys}
+
+
+def _world(key: str, findings: dict[str, dict], error: str | None = None) -> dict:
+    evaluation = {"as_of": "2026-05-31 00:00:00", "findings": findings, "warning_targets": {"listed": 4}}
+    world = detection.WORLDS[["a", "b", "c", "d"].index(key)]
+    runs = [
+        {
+            "run": i + 1,
+            "days_simulated": n,
+            "days_loaded": sum(world_pieces[: i + 1]),
+            "as_of": evaluation["as_of"],
+            "simulate_s": 1.0,
+            "status": "success",
+            "batches": {"loaded": 2},
+            "rows_read": 10,
+            "pipeline_wall_s": 2.0,
+            "pipeline_stage_s": 1.5,
+            "evaluate_s": 0.5,
+            "scores": detection.scores(evaluation),
+        }
+        for world_pieces in [detection.split_days(30, world.runs)]
+        for i, n in enumerate(world_pieces)
+    ]
+    out = {
+        "key": key,
+        "name": world.name,
+        "about": world.about,
+        "seed": world.seed,
+        "scale": 1.0,
+        "days": 30,
+        "pieces": detection.split_days(30, world.runs),
+        "knobs": world.knobs,
+        "runs": [] if error else runs,
+    }
+    if error:
+        return out | {"error": error}
+    return out | {"scores": runs[-1]["scores"], "warning_targets": evaluation["warning_targets"]}
+
+
+def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
+    good = {name: _finding(19, 1, 1) for name in detection.FINDINGS}  # F1 0.95
+    mixed = dict(good)
+    mixed["mule cards"] = _finding(8, 2, 2)  # F1 0.8
+    mixed["gang members"] = _finding(0, 0, 5)  # nothing flagged: recall 0, F1 none
+    mixed["case clusters (pairs)"] = _finding(0, 3, 0)  # no truth positives
+    results = {
+        "date": "2026-11-25T15:00:00+00:00",
+        "finished": "2026-11-25T16:00:00+00:00",
+        "command": ".venv/bin/python -m bench.detection",
+        "commit": "abc1234",
+        "machine": {"cpu": "cpu", "nproc": 2, "memory_gb": 8, "kernel": "6", "python": "3.11", "duckdb": "2.0"},
+        "load_avg": {"before": [1.0, 1.0, 1.0], "after": [2.0, 2.0, 2.0]},
+        "target_f1": detection.TARGET_F1,
+        "worlds": [_world("a", good), _world("c", mixed), _world("d", {}, error="RuntimeError: pipeline-1 exited 1")],
+    }
+    results["shortfalls"] = detection.shortfalls(results)
+    assert [s.split(":")[0] for s in results["shortfalls"]] == ["world c (re-deliveries, daily runs)"] * 3 + [
+        "world d (other laundering)"
+    ]
+    out, md = tmp_path / "r" / "detection.json", tmp_path / "DETECTION.md"
+    detection.write_outputs(results, out, md)
+    assert json.loads(out.read_text(encoding="utf-8"))["worlds"][1]["scores"]["mule cards"]["verdict"] == "BELOW"
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# fraudbrain detection across worlds")
+    for needle in ("abc1234", "`.venv/bin/python -m bench.detection`", "cpu, 2 cores", "redelivery_rate=0.15"):
+        assert needle in text
+    summary = text.split("## F1 per finding and world")[1].split("##")[0]
+    rows = {ln.split(" | ")[0].strip("| "): ln for ln in summary.splitlines() if ln.startswith("| ")}
+    assert rows["mule cards"].count("0.950") == 1 and "**0.800 BELOW**" in rows["mule cards"]
+    assert "**none flagged BELOW**" in rows["gang members"]
+    assert "n/a (no positives)" in rows["case clusters (pairs)"]
+    assert rows["two-card suppliers"].endswith("| FAILED |")
+    assert "**FAILED**" in text and "RuntimeError: pipeline-1 exited 1" in text
+    runs = text.split("## World c")[1].split("## World d")[0]
+    assert "| 1 | +28 = 28 |" in runs and "| 3 | +1 = 30 |" in runs  # three runs, the last two daily
+
+
+@slow
+def test_detection_smoke_runs_every_world(tmp_path: Path) -> None:
+    out, md = tmp_path / "detection.json", tmp_path / "DETECTION.md"
+    detection.main(["--smoke", "--out", str(out), "--md", str(md), "--work", str(tmp_path / "work")])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [w["key"] for w in data["worlds"]] == ["a", "b", "c", "d"]
+    for w in data["worlds"]:
+        assert "error" not in w, w.get("error")
+        assert len(w["runs"]) == {"c": 3}.get(w["key"], 1)
+        assert all(r["status"] == "success" for r in w["runs"])
+        assert set(detection.FINDINGS) <= set(w["scores"])
+        assert all(s["verdict"] != "not built" for s in w["scores"].values())
+        assert "victims_in_scope" in w["warning_targets"]
+    assert [r["days_loaded"] for r in data["worlds"][2]["runs"]] == [1, 2, 3]
+    assert md.read_text(encoding="utf-8").count("## World ") == 4
+    assert not any((tmp_path / "work").iterdir())  # scratch worlds removed
