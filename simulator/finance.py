@@ -10,7 +10,7 @@ import numpy as np
 from simulator.clock import DAY, money, rng_for, times_of_day
 from simulator.fraud import FraudTxn
 from simulator.lines import Lazy
-from simulator.world import World
+from simulator.world import World, positions
 
 BUSINESS_HOURS = np.array([0.1] * 7 + [1.0] * 14 + [0.3] * 3)
 BUSINESS_HOURS = BUSINESS_HOURS / BUSINESS_HOURS.sum()
@@ -88,11 +88,10 @@ def account_rows_of(
     w: World, day: int, card_nos: list[str], freezes: dict[int, list[tuple[int, int, str]]]
 ) -> list[str]:
     """JSON lines of the given cards' state at the end of `day` (a late correction re-sends them)."""
+    if not card_nos:
+        return []
     state = _card_status_until(w, day, freezes)
-    index = getattr(w, "_card_index", None)
-    if index is None:
-        index = {str(c): i for i, c in enumerate(w.c_no.tolist())}
-        w._card_index = index  # type: ignore[attr-defined]
+    index = positions(w.c_no, card_nos)
     return [_account_line(w, index[c], state)[1] for c in card_nos]
 
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.engine import Engine
 
 from simulator import defects as D
 from simulator import deliveries as RD
@@ -50,6 +51,7 @@ from simulator.writers import BatchWriter, delivery_id
 DEFAULT_EPOCH = date(2026, 5, 1)
 FORMAT = 2  # of the truth folder and of the world drawn from a seed; a world of another format is not continued
 WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
+BLOCK_DAYS = 7  # days planned and generated together: the output is the same however days are split over calls
 TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries", "resent")
 ID_DEFECTS = ("id_check_char", "id_birth_date", "id_15_digit")
 Due = dict[str, list[dict[str, object]]]  # re-sends due on a day, by file
@@ -131,31 +133,11 @@ def simulate(
     last = first + days - 1
     summary = SimSummary(landing_p, police_url, truth_p, start, w.clock.date_of(last), w.n, 0.0)
     rows: dict[str, int] = defaultdict(int)
-    episodes, pd = _plan(w, first, last, redelivered_from=first - RD.MAX_LAG if config.redelivery_rate > 0 else first)
     engine = P.engine_for(police_url)
     with engine.begin() as conn:
         P.create_tables(conn)
-    calls_by_day, txns_by_day = _bucket(episodes)
-    for i, day in enumerate(range(first, last + 1)):
-        if progress:
-            progress("days", i, days)
-        truth_day: dict[str, list[dict[str, object]]] = defaultdict(list, {k: [] for k in TRUTH_TABLES})
-        for redone in _redeliver(w, landing_p, truth_p, day, calls_by_day, txns_by_day, pd.freezes):
-            truth_day["redeliveries"].append(redone)
-            rows[f"redelivered/{redone['source']}"] += 1
-        due = RS.due(truth_p, w.clock, day)
-        _telecom_day(w, landing_p, day, calls_by_day.get(day, []), due, rows, truth_day)
-        _finance_day(w, landing_p, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
-        with engine.begin() as conn:
-            written = P.write_register(conn, w) if day == 0 else {}  # units and residents: the epoch's state
-            for table, n in [*written.items(), *P.upsert(conn, w.clock, pd.versions.pop(day, [])).items()]:
-                rows[f"police/{table}"] += n  # the day's versions are freed once written
-        _truth_of_episodes(w, day, episodes, truth_day)
-        truth_day["cases"] = pd.case_links.get(day, [])
-        truth_day["defects"] += [
-            {"source": "police", "batch": w.clock.day_str(day), **d} for d in pd.defects.get(day, [])
-        ]
-        T.write_day(truth_p, w.clock.day_str(day), dict(truth_day))
+    for block in range(first, last + 1, BLOCK_DAYS):  # as if called once per block: memory flat in the days
+        _days(w, landing_p, truth_p, engine, block, min(last, block + BLOCK_DAYS - 1), rows, progress, first, days)
     engine.dispose()
     T.write_static(w, truth_p, last)
     T.write_world_state(
@@ -175,6 +157,44 @@ def simulate(
     summary.rows = dict(rows)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _days(
+    w: World,
+    landing: Path,
+    truth: Path,
+    engine: Engine,
+    first: int,
+    last: int,
+    rows: dict[str, int],
+    progress: Progress | None,
+    run_first: int,
+    run_days: int,
+) -> None:
+    """Days `first`..`last`, planned on their own: the same output as a call of the simulator for them."""
+    redelivered_from = first - RD.MAX_LAG if w.config.redelivery_rate > 0 else first
+    episodes, pd = _plan(w, first, last, redelivered_from)
+    calls_by_day, txns_by_day = _bucket(episodes)
+    for day in range(first, last + 1):
+        if progress:
+            progress("days", day - run_first, run_days)
+        truth_day: dict[str, list[dict[str, object]]] = defaultdict(list, {k: [] for k in TRUTH_TABLES})
+        for redone in _redeliver(w, landing, truth, day, calls_by_day, txns_by_day, pd.freezes):
+            truth_day["redeliveries"].append(redone)
+            rows[f"redelivered/{redone['source']}"] += 1
+        due = RS.due(truth, w.clock, day)
+        _telecom_day(w, landing, day, calls_by_day.get(day, []), due, rows, truth_day)
+        _finance_day(w, landing, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
+        with engine.begin() as conn:
+            written = P.write_register(conn, w) if day == 0 else {}  # units and residents: the epoch's state
+            for table, n in [*written.items(), *P.upsert(conn, w.clock, pd.versions.pop(day, [])).items()]:
+                rows[f"police/{table}"] += n  # the day's versions are freed once written
+        _truth_of_episodes(w, day, episodes, truth_day)
+        truth_day["cases"] = pd.case_links.get(day, [])
+        truth_day["defects"] += [
+            {"source": "police", "batch": w.clock.day_str(day), **d} for d in pd.defects.get(day, [])
+        ]
+        T.write_day(truth, w.clock.day_str(day), dict(truth_day))
 
 
 # ---- planning: everything spawned in the window that can touch the generated days ---------------

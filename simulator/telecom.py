@@ -10,7 +10,7 @@ from simulator import refdata as R
 from simulator.clock import DAY, rng_for, times_of_day
 from simulator.fraud import FraudCall
 from simulator.lines import Lazy
-from simulator.world import COUNTY_CODES, World
+from simulator.world import COUNTY_CODES, World, positions
 
 SUBSCRIBER_COLS = [
     "msisdn",
@@ -97,17 +97,11 @@ def subscriber_rows(w: World, day: int, initial: bool) -> Lazy[list[str]]:
 
 def subscriber_rows_of(w: World, day: int, msisdns: list[str]) -> list[list[str]]:
     """Full state at the end of `day` of the given numbers' SIMs (a late correction re-sends them)."""
+    if not msisdns:
+        return []
     state = _sim_status_until(w, day)
-    index = _sim_index(w)
+    index = positions(w.s_msisdn, msisdns)
     return [_subscriber_row(w, index[m], state) for m in msisdns]
-
-
-def _sim_index(w: World) -> dict[str, int]:
-    index = getattr(w, "_sim_index", None)
-    if index is None:
-        index = {str(m): i for i, m in enumerate(w.s_msisdn.tolist())}
-        w._sim_index = index  # type: ignore[attr-defined]
-    return index
 
 
 def _subscriber_row(w: World, s: int, state: dict[int, tuple[int, int]]) -> list[str]:

@@ -31,6 +31,13 @@ def _shared(values: list[str]) -> np.ndarray:
     return np.array([seen.setdefault(v, v) for v in values], dtype=object)
 
 
+def positions(column: np.ndarray, keys: list[str]) -> dict[str, int]:
+    """Where each key stands in a column of strings (its last place if it repeats): a scan when needed, not
+    an index of the whole column kept for the run."""
+    wanted = set(keys)
+    return {m: i for i, m in enumerate(column.tolist()) if m in wanted}
+
+
 class Formatted:
     """A column of strings kept as integers and formatted when read (device IDs, IP addresses): 8 bytes
     a person instead of a string object. Indexed like an object array: by position, or by an index array
