@@ -241,7 +241,7 @@ def run_world(parent: Path, world: World, scale: float, days: int) -> Result:
             )
             result["evaluation"] = ev  # the last one wins: tokens, case numbers and group ids only
     except Exception as exc:  # one world failing must not lose the others' figures
-        result["error"] = f"{type(exc).__name__}: {exc}"[-2000:]
+        result["error"] = f"{type(exc).__name__}: {exc}"  # run_measured keeps only the tail of stderr
     if "error" not in result:  # a failed world shows FAILED, not the scores of an earlier run
         result["scores"] = result["runs"][-1]["scores"]
         result["warning_targets"] = result["evaluation"]["warning_targets"]
