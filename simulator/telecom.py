@@ -28,6 +28,9 @@ CDR_COLS = ["call_id", "caller", "callee", "start_time", "duration_s", "cell_id"
 CELL_COLS = ["cell_id", "region_code", "lon", "lat"]
 
 
+CALL_COLUMNS = ("t", "caller", "callee", "dur", "cell", "imei")
+
+
 @dataclass
 class Calls:
     """One day's call records as columns (before defects and ids)."""
@@ -53,6 +56,12 @@ class Calls:
             self.imei[a:b],
             self.fraud[a:b],
         )
+
+    def reorder(self, idx: np.ndarray) -> None:
+        """Put the records in the order `idx`, a column at a time (a day's calls are not held twice)."""
+        for k in CALL_COLUMNS:
+            setattr(self, k, getattr(self, k)[idx])
+        self.fraud = [self.fraud[i] for i in idx.tolist()]
 
     def take(self, idx: np.ndarray) -> Calls:
         return Calls(
@@ -160,14 +169,17 @@ def normal_calls(w: World, day: int) -> Calls:
     )
     bad = (kind == 0) & ((family == src) | (w.sim[family] < 0))
     callee_p[bad] = friend[bad]
+    del family, clan, bad  # a day's temporaries are dropped as soon as done with
     callee_p = np.where((kind != 2) & (callee_p < 0), rng.choice(holders, size=m), callee_p)
     callee = np.where(
         kind == 2,
         rng.choice(np.array(R.SERVICE_NUMBERS, dtype=object), size=m),
         w.s_msisdn[w.sim[np.maximum(callee_p, 0)]],
     )
+    del callee_p, kind
     caller = w.s_msisdn[w.sim[src]]
     cell = np.where(rng.random(m) < 0.85, w.cell[src], w.cell[np.maximum(friend, 0)]).astype(np.int64)
+    del friend
     imei = w.s_imei[w.sim[src]]
     # calls received from outside (other networks, services)
     k = int(m * 0.08)
@@ -180,6 +192,7 @@ def normal_calls(w: World, day: int) -> Calls:
     t = day * DAY + times_of_day(rng, n)
     dur = np.clip(rng.lognormal(np.log(55), 1.0, size=n), 1, 5400).astype(np.int64)
     courier = np.concatenate([np.isin(src, w.couriers), np.zeros(k, dtype=bool)])
+    del src
     dur = np.where(courier, rng.integers(8, 60, size=n), dur)
     dur = np.where(rng.random(n) < 0.12, 0, dur)
     cell = np.where(rng.random(n) < 0.01, -1, cell)
@@ -208,15 +221,13 @@ def fraud_calls_as_columns(w: World, calls: list[FraudCall]) -> Calls:
 
 
 def concat_calls(parts: list[Calls]) -> Calls:
-    return Calls(
-        np.concatenate([p.t for p in parts]),
-        np.concatenate([p.caller for p in parts]),
-        np.concatenate([p.callee for p in parts]),
-        np.concatenate([p.dur for p in parts]),
-        np.concatenate([p.cell for p in parts]),
-        np.concatenate([p.imei for p in parts]),
-        [f for p in parts for f in p.fraud],
-    )
+    """The parts joined; their columns are released as they are joined (a day's calls are not held twice)."""
+    cols = []
+    for k in CALL_COLUMNS:
+        cols.append(np.concatenate([getattr(p, k) for p in parts]))
+        for p in parts:
+            setattr(p, k, None)
+    return Calls(*cols, [f for p in parts for f in p.fraud])
 
 
 def cdr_lines(w: World, calls: Calls, call_ids: list[str]) -> list[str]:
