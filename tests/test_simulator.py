@@ -320,6 +320,39 @@ def test_three_days_in_one_call_equal_one_plus_two_days(tmp_path: Path) -> None:
     assert _files(tmp_path / "one/truth") == _files(tmp_path / "two/truth")
 
 
+def test_days_planned_in_blocks_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate` plans and generates days a block at a time (memory flat in the days): any block size, and
+    re-deliveries reaching back over a block's start, give the same bytes."""
+    import simulator.run as run
+
+    cfg = SimConfig(redelivery_rate=0.5)
+    _run(tmp_path / "whole", days=4, config=cfg)
+    monkeypatch.setattr(run, "BLOCK_DAYS", 1)
+    _run(tmp_path / "blocks", days=4, config=cfg)
+    assert _files(tmp_path / "whole/landing") == _files(tmp_path / "blocks/landing")
+    assert _police_rows(tmp_path / "whole/police.db") == _police_rows(tmp_path / "blocks/police.db")
+    assert _files(tmp_path / "whole/truth") == _files(tmp_path / "blocks/truth")
+
+
+def test_lazy_lines_are_made_a_range_at_a_time_with_kept_and_overridden_items() -> None:
+    from simulator.lines import Lazy
+
+    made: list[tuple[int, int]] = []
+
+    def make(a: int, b: int) -> list[list[str]]:
+        made.append((a, b))
+        return [[f"r{i}"] for i in range(a, b)]
+
+    rows = Lazy(5, make)
+    rows += [["x"]]
+    rows[1][0] = "mutated"  # a row read singly is kept: mutating it in place lasts
+    rows[3] = ["replaced"]
+    assert len(rows) == 6 and rows[-1] == ["x"]
+    lines = rows.map(lambda rs: ["|".join(r) for r in rs])
+    assert list(lines.chunks(4)) == [["r0", "mutated", "r2", "replaced"], ["r4", "x"]]
+    assert lines[1:3] == ["mutated", "r2"] and (0, 4) in made
+
+
 def test_a_call_without_start_continues_after_the_last_day(tmp_path: Path) -> None:
     _run(tmp_path, days=1)
     s = _run(tmp_path, days=1)
