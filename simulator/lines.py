@@ -45,9 +45,15 @@ class Lazy(Sequence[T], Generic[T]):
             lo, hi = max(a, start), min(b, start + count)
             if lo < hi:
                 out += make(lo - start, hi - start)
-        for i, v in self._kept.items():
-            if a <= i < b:
-                out[i - a] = v
+        kept = self._kept
+        if b - a <= len(kept):  # a few lines (one read singly): look each up
+            for i in range(a, b):
+                if i in kept:
+                    out[i - a] = kept[i]
+        else:
+            for i, v in kept.items():
+                if a <= i < b:
+                    out[i - a] = v
         return out
 
     def chunks(self, size: int, stop: int | None = None) -> Iterator[list[T]]:

@@ -53,7 +53,7 @@ from simulator.writers import BatchWriter, delivery_id
 DEFAULT_EPOCH = date(2026, 5, 1)
 FORMAT = 2  # of the truth folder and of the world drawn from a seed; a world of another format is not continued
 WINDOW_DAYS = 130  # episodes spawned this many days back can still produce events
-BLOCK_DAYS = 7  # days planned and generated together: the output is the same however days are split over calls
+BLOCK_DAYS = 14  # days planned and generated together: the output is the same however days are split over calls
 TRUTH_TABLES = ("episodes", "fraud_calls", "payments", "money_path", "cases", "defects", "redeliveries", "resent")
 ID_DEFECTS = ("id_check_char", "id_birth_date", "id_15_digit")
 Due = dict[str, list[dict[str, object]]]  # re-sends due on a day, by file
