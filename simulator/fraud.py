@@ -247,6 +247,38 @@ def plant_gangs(w: World, rng: np.random.Generator, sims, cards) -> None:
         for p in range(cs, cs + cn):
             if not w.in_gang[p] and w.age[p] >= 18:
                 w.lookalikes.append({"kind": "gang_relative", "person": p, "gang_id": g.gang_id})
+    _give_chat_accounts(w)
+
+
+VANITY_STEMS = ("lucky", "vip", "hongyun", "jinniu", "fa", "kefu", "laoshi", "licai")
+
+
+def _give_chat_accounts(w: World) -> None:
+    """Each gang's WeChat and QQ accounts, reused across its episodes; an account belongs to one gang only.
+
+    A stream of its own (the other world draws are unchanged). Vanity WeChat IDs (``lucky0868``) come from a
+    small space, so duplicates are drawn again: two gangs never hold the same account.
+    """
+    rng = rng_for(w.seed, "world", "gang-chat")
+    taken: set[str] = set()
+
+    def fresh(draw) -> str:
+        while (handle := draw()) in taken:
+            pass
+        taken.add(handle)
+        return handle
+
+    def wechat() -> str:
+        if rng.random() < 0.5:
+            return f"wxid_{int(rng.integers(10**9, 10**10)):x}"
+        stem = VANITY_STEMS[int(rng.integers(len(VANITY_STEMS)))]
+        return f"{stem}{int(rng.integers(0, 10_000)):04d}"
+
+    for g in w.gangs:
+        g.chat = {
+            "wechat": [fresh(wechat) for _ in range(int(rng.integers(2, 5)))],
+            "qq": [fresh(lambda: str(int(rng.integers(10**7, 10**10)))) for _ in range(int(rng.integers(1, 4)))],
+        }
 
 
 def _equip_gang(w: World, rng: np.random.Generator, g: Gang, sims, cards, outlet_region: str) -> None:
@@ -483,12 +515,11 @@ def _contacts(w: World, rng: np.random.Generator, ep: Episode) -> None:
             seen.append(c.caller)
     ep.contacts = [("phone", n) for n in seen]
     tag = "".join(str(d) for d in rng.integers(0, 10, size=4))
+    chat = ep.gang.chat
     if ep.fraud_type in ("SHUADAN", "YOUXI"):
-        ep.contacts.append(("qq", str(int(rng.integers(10**7, 10**10)))))
+        ep.contacts.append(("qq", chat["qq"][int(rng.integers(len(chat["qq"])))]))
     if ep.fraud_type in ("SHAZHUPAN", "TOUZI", "SHUADAN", "DAIKUAN"):
-        ep.contacts.append(
-            ("wechat", f"wxid_{int(rng.integers(10**9, 10**10)):x}" if rng.random() < 0.5 else f"lucky{tag}")
-        )
+        ep.contacts.append(("wechat", chat["wechat"][int(rng.integers(len(chat["wechat"])))]))
     if ep.fraud_type in ("TOUZI", "SHAZHUPAN", "DAIKUAN", "KEFU", "GONGJIANFA"):
         ep.contacts.append(("app", R.FRAUD_APPS[int(rng.integers(len(R.FRAUD_APPS)))]))
     if rng.random() < 0.3:

@@ -53,6 +53,7 @@ def write_static(w: World, truth: Path, last_day: int) -> None:
                 "busted_on": None if g.bust_day is None else w.clock.day_str(g.bust_day),
                 "sim_outlet": g.outlet,
                 "foreign_numbers": g.foreign,
+                "chat_accounts": g.chat,
             }
         )
         for p, role, via in g.members:

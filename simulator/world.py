@@ -76,6 +76,7 @@ class Gang:
     handsets: list[tuple[str, int, list[int]]] = field(default_factory=list)  # (imei, caller, sims)
     cells: list[int] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)  # foreign and network numbers the gang calls from
+    chat: dict[str, list[str]] = field(default_factory=dict)  # its chat accounts by kind (wechat, qq), reused
 
 
 @dataclass
