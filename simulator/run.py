@@ -337,7 +337,6 @@ def _telecom_day(
     # call records
     fraud = ep_calls + burst_calls(w, day)
     calls = concat_calls([normal_calls(w, day), fraud_calls_as_columns(w, fraud)])
-    planted = calls.fraud  # in the order before `_cdr` sorts the calls by time
     lines, call_ids, tags = _cdr(w, rng, day, calls)
     where = ("telecom", "cdr.csv.gz", day)
     truth_day["resent"] += RS.plan_copies(w.seed, w.clock, where, (call_ids, lines), cfg.cdr_resend_rate)
@@ -350,7 +349,8 @@ def _telecom_day(
         defects.append(
             {"source": "telecom", "batch": batch, "file": "cdr.csv.gz", "line": line_no, "key": key, "kind": kind}
         )
-    order_calls = [(call_ids[i], c) for i, c in enumerate(planted) if c is not None]
+    # `_cdr` sorted the calls by time (calls.fraud with them), and call_ids follow that order
+    order_calls = [(call_ids[i], c) for i, c in enumerate(calls.fraud) if c is not None]
     truth_day["fraud_calls"] = [
         {
             "call_id": cid,

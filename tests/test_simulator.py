@@ -197,12 +197,18 @@ def test_every_victim_payment_and_hop_appears_in_transactions(world: Path) -> No
     assert all(p["to_card"] in planted for p in payments)
 
 
-def test_fraud_calls_in_truth_appear_in_the_call_records(world: Path) -> None:
-    ids = set()
+def test_fraud_calls_in_truth_are_the_call_records_with_their_ids(world: Path) -> None:
+    records: dict[str, list[str]] = {}
     for p in sorted((world / "landing/telecom").glob("batch=*/cdr.csv.gz")):
-        ids |= {ln.split(b"|", 1)[0].decode() for ln in _lines(p)[1:]}
+        for ln in _lines(p)[1:]:
+            fields = ln.decode("gb18030").split("|")
+            records.setdefault(fields[0], fields)
     calls = _truth_rows(world / "truth", "fraud_calls")
-    assert calls and all(c["call_id"] in ids for c in calls)
+    assert calls and all(c["call_id"] in records for c in calls)
+    # the record under that id is that call: its callee (digits, whatever the format) and duration
+    digits = [("".join(ch for ch in records[c["call_id"]][2] if ch.isdigit()), c["callee"]) for c in calls]
+    assert all(d.endswith(callee) for d, callee in digits)
+    assert all(records[c["call_id"]][4].lstrip("-") == str(c["duration_s"]) for c in calls)  # a defect negates
 
 
 def test_cases_link_to_gangs_and_victims_resolve_to_people(world: Path) -> None:
