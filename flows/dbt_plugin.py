@@ -23,7 +23,6 @@ It never passes through dbt (no var, no compiled SQL, no manifest, no log line).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 from typing import Any
@@ -53,48 +52,72 @@ def _read_key() -> str:
     return key
 
 
-CACHE_LIMIT = 1_000_000  # tokens remembered across batches (identifiers repeat: the same numbers call daily)
+BLOCK = 64  # SHA-256's block size
+
+
+def _hmac_pads(key: str) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104; a key longer than SHA-256's block is hashed first)."""
+    k = key.encode("utf-8")
+    if len(k) > BLOCK:
+        k = hashlib.sha256(k).digest()
+    k = k.ljust(BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in k), bytes(b ^ 0x5C for b in k)
 
 
 def make_token_function(key: str):
     """An Arrow UDF computing tokens for a batch (DuckDB hands over 2,048 rows at a time).
 
-    Each distinct (kind, canonical) is hashed once and remembered (bounded cache). Plain Python over the
-    batch's values: pyarrow.compute's string kernels cost ~2.5 s on their first call, more than they save.
+    HMAC-SHA256 written out over two SHA-256 states primed once per kind (inner pad + ``kind:``, outer
+    pad): per value, two state copies and two updates. About 0.8 µs a value, a third of ``hmac.new`` per
+    value, and as fast as a cache hit was, so nothing is cached. Plain Python over the batch's values:
+    pyarrow.compute's string kernels cost ~2.5 s on their first call, more than they save.
     """
-    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
-    cache: dict[str, str | None] = {}
+    ipad, opad = _hmac_pads(key)
+    outer = hashlib.sha256(opad)
+    primed: dict[str, hashlib._Hash] = {}
+
+    def inner_for(kind: str):
+        state = primed.get(kind)
+        if state is None:
+            state = primed[kind] = hashlib.sha256(ipad + f"{kind}:".encode())
+        return state
 
     def pii_token(kind: pa.Array, canonical: pa.Array) -> pa.Array:
-        if len(cache) > CACHE_LIMIT:
-            cache.clear()
-        get = cache.get
+        kinds = kind.to_pylist()
+        values = canonical.to_pylist()
         out: list[str | None] = []
+        outer_copy = outer.copy
         append = out.append
-        for k, v in zip(kind.to_pylist(), canonical.to_pylist(), strict=True):
+        last_kind, inner_copy = None, None
+        for k, v in zip(kinds, values, strict=True):
             if k is None or v is None:
                 append(None)
                 continue
-            message = f"{k}:{v}"
-            t = get(message)
-            if t is None and v.startswith(PURGED_PREFIX):
-                t = cache[message] = json.loads(v).get("t")
-            elif t is None:
-                h = base.copy()
-                h.update(message.encode("utf-8"))
-                t = cache[message] = h.hexdigest()[:32]
-            append(t)
+            if v.startswith(PURGED_PREFIX):
+                append(json.loads(v).get("t"))
+                continue
+            if k != last_kind:
+                last_kind, inner_copy = k, inner_for(k).copy
+            i = inner_copy()
+            i.update(v.encode("utf-8"))
+            o = outer_copy()
+            o.update(i.digest())
+            append(o.hexdigest()[:32])
         return pa.array(out, pa.string())
 
     return pii_token
 
 
+MATCH_KEY_CACHE_LIMIT = 1_000_000  # match keys remembered across batches
+
+
 def make_match_key_function(key: str):
-    """An Arrow UDF computing identity-resolution match keys (``flows.pii.match_key``), cached like tokens."""
+    """An Arrow UDF computing identity-resolution match keys (``flows.pii.match_key``), cached: the same IDs and
+    names recur across sources."""
     cache: dict[tuple[str, str], str | None] = {}
 
     def pii_match_key(kind: pa.Array, value: pa.Array) -> pa.Array:
-        if len(cache) > CACHE_LIMIT:
+        if len(cache) > MATCH_KEY_CACHE_LIMIT:
             cache.clear()
         out: list[str | None] = []
         append = out.append

@@ -138,3 +138,22 @@ def test_the_warehouse_function_computes_the_same_match_keys() -> None:
     finally:
         con.close()
     assert got == [None if k is None else pii.match_key(key, k, v) for k, v in values]
+
+
+@pytest.mark.parametrize("key", ["test-key", "k" * 64, "长" * 40])  # short, one block, longer than a block
+def test_the_warehouse_token_function_is_hmac_sha256_for_any_key(key: str) -> None:
+    from flows.dbt_plugin import register_token_functions
+
+    purged = pii.purged_phone(key, "13912345678")
+    values = [("phone", "13912345678"), ("id", GOOD_ID), ("card", "6222021234567890123"), ("phone", None)]
+    values += [(None, "13912345678"), ("device", "0a1b2c"), ("phone", "13912345678"), ("phone", purged)]
+    con = duckdb.connect()
+    try:
+        register_token_functions(con, key)
+        con.execute("create table v (kind varchar, value varchar, n integer)")
+        con.executemany("insert into v values (?, ?, ?)", [(k, v, i) for i, (k, v) in enumerate(values)])
+        got = [r[0] for r in con.execute("select pii_token(kind, value) from v order by n").fetchall()]
+    finally:
+        con.close()
+    expected = [None if k is None or v is None else pii.token(key, k, v) for k, v in values[:-1]]
+    assert got == [*expected, pii.token(key, "phone", "13912345678")]  # a purged form gives the token it carries

@@ -63,7 +63,10 @@
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- phones -#}
-{#- normalise_phone: mainland number as its 11 digits (+86 / 0086 / 86 removed); foreign as '+' and digits. -#}
+{#- normalise_phone: mainland number as its 11 digits (+86 / 0086 / 86 removed); foreign as '+' and digits.
+    The normalise_* macros first pass a value already in canonical form through untouched: one anchored match
+    instead of regexp_replace (its result is not shared between the CASE branches): 0.5 s against 7.4 s for
+    2.4 M card numbers. -#}
 {% macro normalise_phone(col) -%}
     {{ return(adapter.dispatch('normalise_phone', 'fraudbrain')(col)) }}
 {%- endmacro %}
@@ -72,6 +75,7 @@
     {%- set s = fraudbrain.ascii_text(col) -%}
     {%- set d = fraudbrain.strip_chars(s, '0-9') -%}
     (case
+        when {{ fraudbrain.full_match(col, '1[0-9]{10}') }} then {{ col }}
         when {{ fraudbrain.is_purged(col) }} then {{ col }}
         when {{ col }} is null or {{ d }} = '' then null
         when left({{ s }}, 1) = '+' then
@@ -138,6 +142,7 @@
     {%- set s = 'upper(' ~ fraudbrain.strip_chars(fraudbrain.ascii_text(col), '0-9A-Za-z') ~ ')' -%}
     {%- set s17 = 'left(' ~ s ~ ', 6) || \'19\' || substr(' ~ s ~ ', 7, 9)' -%}
     (case
+        when {{ fraudbrain.full_match(col, '[0-9]{17}[0-9X]') }} then {{ col }}
         when {{ fraudbrain.is_purged(col) }} then {{ col }}
         when {{ col }} is null or {{ s }} = '' then null
         when {{ fraudbrain.full_match(s, '[0-9]{15}') }} then {{ s17 }} || {{ fraudbrain.id_check_char(s17) }}
@@ -175,7 +180,11 @@
 {#- ----------------------------------------------------------------- cards -#}
 {% macro normalise_card(col) -%}
     {%- set s = 'upper(' ~ fraudbrain.strip_chars(fraudbrain.ascii_text(col), '0-9A-Za-z') ~ ')' -%}
-    (case when {{ fraudbrain.is_purged(col) }} then {{ col }} when {{ col }} is null or {{ s }} = '' then null else {{ s }} end)
+    (case
+        when {{ fraudbrain.full_match(col, '[0-9]+') }} then {{ col }}
+        when {{ fraudbrain.is_purged(col) }} then {{ col }}
+        else nullif({{ s }}, '')
+    end)
 {%- endmacro %}
 
 {#- card_luhn_ok: 16 to 19 digits passing the Luhn check. -#}
@@ -225,6 +234,31 @@
 {#- token: pii_token(kind, canonical), the keyed HMAC registered on the connection by flows.dbt_plugin. -#}
 {% macro token(kind, canonical) -%}
     pii_token('{{ kind }}', {{ canonical }})
+{%- endmacro %}
+
+{#-
+    distinct_tokens: a lookup (value, token) over the distinct non-null values of some columns of a CTE, to join
+    back: a large model calls pii_token once per distinct value instead of once per row (scale 10: 34 M calls
+    in stg_telecom__cdr, 58.5 s, against 12.4 s for the lookup and its joins). `columns` are expressions over
+    `relation`; take them from the model's source CTE (a plain scan) rather than from a CTE computed after a
+    window, which DuckDB would compute again for each reference (materialising it spilled gigabytes).
+-#}
+{% macro distinct_tokens(relation, kind, columns) -%}
+    select
+        value,
+        {{ fraudbrain.token(kind, 'value') }} as token
+    from (
+        select distinct value
+        from (
+            {%- for column in columns %}
+            select {{ column }} as value from {{ relation }}
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as all_values
+        where value is not null
+    ) as distinct_values
 {%- endmacro %}
 
 {% macro key_id() -%}

@@ -24,13 +24,29 @@ normalised as (
     from latest
 ),
 
+-- one token per distinct card, joined back (macros/identifiers.sql: distinct_tokens); devices and IPs are
+-- nearly unique per transaction, so they are tokenised row by row
+card_tokens as (
+    {{ fraudbrain.distinct_tokens('source', 'card', [normalise_card('from_card'), normalise_card('to_card')]) }}
+),
+
+tokenised as (
+    select
+        normalised.*,
+        from_card_tokens.token as from_card_token,
+        to_card_tokens.token as to_card_token
+    from normalised
+    left join card_tokens as from_card_tokens on normalised.from_card_canonical = from_card_tokens.value
+    left join card_tokens as to_card_tokens on normalised.to_card_canonical = to_card_tokens.value
+),
+
 renamed as (
     select
         -- ids
         trim(txn_id) as txn_id,
-        {{ token('card', 'from_card_canonical') }} as from_card_token,
+        from_card_token,
         {{ mask_card('from_card_canonical') }} as from_card_masked,
-        {{ token('card', 'to_card_canonical') }} as to_card_token,
+        to_card_token,
         {{ mask_card('to_card_canonical') }} as to_card_masked,
         {{ token('device', normalise_text_id('device_id')) }} as device_token,
         {{ token('ip', normalise_text_id('ip')) }} as ip_token,
@@ -48,7 +64,7 @@ renamed as (
         _delivery_id,
         _file,
         _line
-    from normalised
+    from tokenised
 )
 
 select * from renamed

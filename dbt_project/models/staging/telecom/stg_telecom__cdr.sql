@@ -25,18 +25,39 @@ normalised as (
     from latest
 ),
 
+-- one token per distinct number and handset, joined back (macros/identifiers.sql: distinct_tokens)
+phone_tokens as (
+    {{ fraudbrain.distinct_tokens('source', 'phone', [normalise_phone('caller'), normalise_phone('callee')]) }}
+),
+
+imei_tokens as (
+    {{ fraudbrain.distinct_tokens('source', 'imei', [normalise_imei('imei')]) }}
+),
+
+tokenised as (
+    select
+        normalised.*,
+        caller_tokens.token as caller_token,
+        callee_tokens.token as callee_token,
+        imei_tokens.token as imei_token
+    from normalised
+    left join phone_tokens as caller_tokens on normalised.caller_canonical = caller_tokens.value
+    left join phone_tokens as callee_tokens on normalised.callee_canonical = callee_tokens.value
+    left join imei_tokens on normalised.imei_canonical = imei_tokens.value
+),
+
 renamed as (
     select
         -- ids
         trim(call_id) as call_id,
-        {{ token('phone', 'caller_canonical') }} as caller_token,
+        caller_token,
         {{ mask_phone('caller_canonical') }} as caller_masked,
         {{ phone_kind('caller_canonical') }} as caller_kind,
-        {{ token('phone', 'callee_canonical') }} as callee_token,
+        callee_token,
         {{ mask_phone('callee_canonical') }} as callee_masked,
         {{ phone_kind('callee_canonical') }} as callee_kind,
         nullif(trim(cell_id), '') as cell_id,
-        {{ token('imei', 'imei_canonical') }} as imei_token,
+        imei_token,
         -- measures
         cast({{ to_int('duration_s') }} as integer) as duration_s,
         coalesce({{ to_int('duration_s') }} >= 0, false) as duration_is_valid,
@@ -48,7 +69,7 @@ renamed as (
         _delivery_id,
         _file,
         _line
-    from normalised
+    from tokenised
 )
 
 select * from renamed
