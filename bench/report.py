@@ -237,8 +237,36 @@ def markdown(results: Result, chart_ref: str) -> str:
             "",
         ]
     parts += ["## Scale curve", "", f"![scale curve]({chart_ref})", ""]
-    parts += ["## Not measured here", "", "- `fraudbrain trace` latency (TODO: another engineer's benchmark).", ""]
+    traced = [s for s in results["scales"] if (s.get("trace") or {}).get("cases")]
+    if traced:
+        parts += [
+            "## `fraudbrain trace` latency",
+            "",
+            "In process: `flows.trace.trace_case` over cases spread across `fct_cases` (a fresh read-only "
+            "connection each). CLI: `fraudbrain trace CASE --format json`, Python start-up included.",
+            "",
+            _md(["scale", "cases", "p50 s", "p95 s", "max s", "CLI runs", "CLI p50 s"], trace_rows(traced)),
+            "",
+        ]
     return "\n".join(parts)
+
+
+def trace_rows(scales: list[Result]) -> list[list[str]]:
+    rows = []
+    for s in scales:
+        t = s["trace"]
+        rows.append(
+            [
+                f"{s['scale']:g}",
+                f"{t['cases']:,}",
+                f"{t['in_process_p50_s']:.3f}",
+                f"{t['in_process_p95_s']:.3f}",
+                f"{t['in_process_max_s']:.3f}",
+                str(t["cli_cases"]),
+                f"{t['cli_p50_s']:.2f}",
+            ]
+        )
+    return rows
 
 
 def write_markdown(results: Result, path: Path, chart_path: Path) -> None:

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import goals, report
+from bench import goals, report, trace_latency
 from bench.measure import Measured, run_measured
 from bench.stages import GLOBAL_STAGES, PipelineRun, run_pipeline
 from bench.world import REPO, Scratch, delivered_rows, make_scratch, simulate
@@ -127,6 +127,7 @@ def bench_scale(parent: Path, scale: float, days: int, seed: int, incremental: b
         "pipeline_wall_vs_baseline": main.measured.wall_s / base["seconds"],
     }
     result["rows_match"] = _nonzero(delivered) == _nonzero(base["rows"]) == _nonzero(main.rows_read)
+    result["trace"] = trace_latency.measure(scratch)
     if incremental:
         result["incremental"] = bench_incremental(scratch, scale, seed, main)
     result["load_avg"] = {"before": load_before, "after": os.getloadavg()}
@@ -207,7 +208,6 @@ def bench(args: argparse.Namespace, parent: Path) -> Result:
         "growth": pairs,
         "incremental": inc,
         "goals": goals.judge(scales, inc, pairs),
-        "trace": None,  # TODO(trace latency): measured by another engineer's benchmark
     }
 
 

@@ -37,6 +37,9 @@ def test_every_stage_is_measured_with_positive_times(smoke: dict) -> None:
     assert all(scale["pipeline"]["stages_s"][s] > 0 for s in STAGES)
     assert scale["pipeline"]["status"] == "success"
     assert scale["pipeline"]["peak_tree_rss_mb"] > 0
+    trace = scale["trace"]  # `fraudbrain trace` timed on the published warehouse, in process and from the CLI
+    assert trace["cases"] > 0 and trace["cli_cases"] > 0
+    assert 0 < trace["in_process_p50_s"] <= trace["in_process_p95_s"] <= trace["in_process_max_s"]
 
 
 @slow
@@ -61,6 +64,15 @@ def test_outputs_are_written(smoke: dict) -> None:
 
 
 # ---- bench.detection ------------------------------------------------------------------------------
+def test_trace_percentiles_are_nearest_rank() -> None:
+    from bench.trace_latency import percentile
+
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 100)) == (50.0, 95.0, 100.0)
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([2.0, 1.0], 50) == 1.0
+
+
 def test_detection_worlds_are_valid_configurations() -> None:
     assert [w.key for w in detection.WORLDS] == ["a", "b", "c", "d"]
     assert len({w.seed for w in detection.WORLDS}) == len(detection.WORLDS)
