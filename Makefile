@@ -21,7 +21,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-slow bench lint fmt clean
+.PHONY: help setup run test test-slow bench detection lint fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test-slow: setup ## run the slow tests too
 BENCH_SCALES ?= 1 10 30
 bench: setup ## benchmark: simulate + plain-load baseline + pipeline per scale → bench/RESULTS.md, bench/results/
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --days $(DAYS)
+
+detection: setup ## detection quality on four worlds (seeds, defects, fraud knobs) → bench/DETECTION.md
+	$(BIN)/python -m bench.detection --days $(DAYS)
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .
