@@ -1,7 +1,10 @@
 -- Money paths, one row per arrival of traced money on a card: from each reported payment, follow the money forward card by card, hop by hop (unrolled to
 -- trace_max_hops), within the trace window after it arrived. Hop 1 is the card the victim paid into.
 -- An outgoing transfer moves the money on only when it is plausibly that money:
---   * it leaves within trace_window_hours after the arrival (mule cards pass money on fast: 快进快出);
+--   * it leaves within the card's window after the arrival: trace_window_hours (mule cards pass money on fast:
+--     快进快出), or for a card whose money usually waits longer (its median dwell, int_card_flows_aggregated)
+--     trace_dwell_factor times that wait, at most trace_window_max_hours: a slow chain is followed as far as
+--     its own pace, an ordinary card keeps the short window unless it holds money long anyway;
 --     only the hop-1 arrival (a police time) gets trace_tolerance_minutes of clock difference;
 --   * it moves a material share (trace_min_share; out of the card the victim paid into, where gangs split the
 --     payment over several mules, trace_min_share_first_hop) of the amount that arrived and not much more than arrived
@@ -27,11 +30,28 @@ commerce_cards as (
     where inflow_counterparties >= {{ var('trace_stop_min_payers') }}
 ),
 
+-- how long after an arrival a transfer out of the card still moves that money, in minutes
+card_windows as (
+    select
+        card_token,
+        greatest(
+            {{ var('trace_window_hours') }} * 60.0,
+            least({{ var('trace_window_max_hours') }} * 60.0, {{ var('trace_dwell_factor') }} * median_dwell_minutes)
+        ) as window_minutes
+    from {{ ref('int_card_flows_aggregated') }}
+    where median_dwell_minutes is not null
+),
+
 edges as (
-    select * from {{ ref('int_transfers_graph') }}
+    select
+        g.*,
+        cast(coalesce(w.window_minutes, {{ var('trace_window_hours') }} * 60.0) as integer) as window_minutes
+    from {{ ref('int_transfers_graph') }} as g
+    left join card_windows as w
+        on g.from_card_token = w.card_token
     where
-        not is_cash_out
-        and to_card_token not in (select card_token from commerce_cards)
+        not g.is_cash_out
+        and g.to_card_token not in (select card_token from commerce_cards)
 ),
 
 -- one row per arrival of traced money on a card (a card paid twice has two arrivals)
@@ -57,6 +77,7 @@ candidates_{{ k }} as (
         e.txn_id,
         e.txn_at,
         e.amount,
+        e.window_minutes,
         p.traced_amount,
         p.arrived_at,
         p.path
@@ -69,7 +90,7 @@ candidates_{{ k }} as (
             {%- else -%}
             and e.txn_at >= p.arrived_at
             {%- endif %}
-            and e.txn_at <= p.arrived_at + interval '{{ var("trace_window_hours") }} hours'
+            and e.txn_at <= {{ dbt.dateadd('minute', 'e.window_minutes', 'p.arrived_at') }}
             and e.amount >= p.traced_amount * {{ var('trace_min_share_first_hop' if k == 2 else 'trace_min_share') }}
             and e.amount <= p.traced_amount * {{ var('trace_max_amount_ratio') }}
     where position('|' || e.to_card_token || '|' in p.path) = 0
@@ -89,14 +110,14 @@ latest_arrival_{{ k }} as (
     select
         c.txn_id,
         max(kn.arrived_at) as latest_arrived_at
-    from (select distinct txn_id, from_card_token, txn_at, amount from candidates_{{ k }}) as c
+    from (select distinct txn_id, from_card_token, txn_at, amount, window_minutes from candidates_{{ k }}) as c
     inner join known_{{ k }} as kn
         on
             c.from_card_token = kn.card_token
             and c.txn_at >= kn.arrived_at - case
                 when kn.hop = 1 then interval '{{ var("trace_tolerance_minutes") }} minutes' else interval '0 minutes'
             end
-            and c.txn_at <= kn.arrived_at + interval '{{ var("trace_window_hours") }} hours'
+            and c.txn_at <= {{ dbt.dateadd('minute', 'c.window_minutes', 'kn.arrived_at') }}
             and c.amount >= kn.traced_amount * case
                 when kn.hop = 1 then {{ var('trace_min_share_first_hop') }} else {{ var('trace_min_share') }}
             end
