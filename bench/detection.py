@@ -32,7 +32,7 @@ from bench.measure import Measured, run_measured
 from bench.report import _md, _rich
 from bench.run import machine
 from bench.stages import run_pipeline
-from bench.world import BIN, REPO, Scratch, make_scratch
+from bench.world import BIN, REPO, Scratch, make_scratch, simulate
 
 Result = dict[str, Any]
 TARGET_F1 = 0.9
@@ -148,26 +148,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # ---- one world --------------------------------------------------------------------------------------
 def simulate_piece(scratch: Scratch, name: str, world: World, scale: float, days: int) -> Measured:
     """`fraudbrain simulate` with the world's knobs; a later call continues the world by ``days``."""
-    cmd = [
-        str(BIN / "fraudbrain"),
-        "simulate",
-        "--landing",
-        str(scratch.landing),
-        "--police-url",
-        f"sqlite:///{scratch.police_db}",
-        "--truth",
-        str(scratch.truth),
-        "--days",
-        str(days),
-        "--scale",
-        str(scale),
-        "--seed",
-        str(world.seed),
-        "--no-progress",
-    ]
-    for k, v in world.knobs.items():
-        cmd += ["--set", f"{k}={v}"]
-    return run_measured(name, cmd, scratch.env(), scratch.logs, cwd=REPO)
+    return simulate(scratch, name, scale, days, world.seed, world.knobs)
 
 
 def evaluate_world(scratch: Scratch, name: str) -> tuple[Measured, Result]:

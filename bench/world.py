@@ -69,8 +69,10 @@ def make_scratch(parent: Path, scale: float) -> Scratch:
     return Scratch(root)
 
 
-def simulate(scratch: Scratch, name: str, scale: float, days: int, seed: int) -> Measured:
-    """`fraudbrain simulate`: the first call creates the world, later calls continue it by ``days``."""
+def simulate(
+    scratch: Scratch, name: str, scale: float, days: int, seed: int, knobs: dict[str, object] | None = None
+) -> Measured:
+    """`fraudbrain simulate` (with SimConfig ``knobs``): the first call creates the world, later ones continue it."""
     cmd = [
         str(BIN / "fraudbrain"),
         "simulate",
@@ -86,7 +88,10 @@ def simulate(scratch: Scratch, name: str, scale: float, days: int, seed: int) ->
         str(scale),
         "--seed",
         str(seed),
+        "--no-progress",
     ]
+    for k, v in (knobs or {}).items():
+        cmd += ["--set", f"{k}={v}"]
     return run_measured(name, cmd, scratch.env(), scratch.logs, cwd=REPO)
 
 
