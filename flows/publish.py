@@ -54,7 +54,7 @@ def publish_warehouse(settings: Settings, run_id: str) -> PublishResult:
     for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a run that was killed
         stale.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"memory_limit": settings.publish_memory_limit})
     try:
         con.execute(f"attach {_sql_str(settings.work_db)} as work (read_only)")
         con.execute(f"attach {_sql_str(tmp)} as pub")

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     police_max_malformed_id_rate: float = 0.25
     # DuckDB memory bound of the dbt build (spills to disk beyond it); a DuckDB size such as 3GB
     dbt_memory_limit: str = "3GB"
+    # ... and of publishing (the copy of the marts into the published file: 5.7 GB unbounded at scale 30)
+    publish_memory_limit: str = "3GB"
 
     # ---- derived paths -------------------------------------------------------------------------
     @property
