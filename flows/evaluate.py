@@ -485,9 +485,29 @@ def eval_gang_members(t: Truth, tk: Tokens, marts: Marts, id_kinds: Mapping[str,
         k: float(cases.get(m["gang_id"], 0)) for m in t.members if m["gang_id"] in active and (k := tk.id(m["id_no"]))
     }
     not_active = {k for m in t.members if m["gang_id"] not in active and (k := tk.id(m["id_no"]))}
-    f = score_set(name, positives, _flagged(marts.rows("gangs", ["id_token", "cases"])), not_active, id_kinds)
+    flagged = _flagged(marts.rows("gangs", ["id_token", "cases"]))
+    f = score_set(name, positives, flagged, not_active, id_kinds)
     f.miss_weight, f.alarm_weight = "truth cases of the gang", "cases"
+    f.notes += _untraceable_callers_note(t, tk, active, set(flagged))
     return f
+
+
+def _untraceable_callers_note(t: Truth, tk: Tokens, active: set[str], flagged: set[str]) -> list[str]:
+    """Callers whose own SIM never sat in a gang handset leave no trace in the data (truth field
+    ``own_sim_in_gang_handset``, absent in older truth): how many of the misses they are, and the recall over
+    the members the data can show. The recall above stays the one over every member."""
+    members = [(m, tk.id(m["id_no"])) for m in t.members if m["gang_id"] in active]
+    if not any("own_sim_in_gang_handset" in m for m, _ in members):
+        return []
+    hidden = {k for m, k in members if k and m.get("own_sim_in_gang_handset") is False}
+    traceable = {k for _, k in members if k} - hidden
+    missed_hidden = len(hidden - flagged)
+    found = len(traceable & flagged)
+    recall = f"{found / len(traceable):.3f}" if traceable else "n/a"
+    return [
+        f"{missed_hidden} of the misses are callers whose own SIM never sat in a gang handset (no trace in the "
+        f"data); recall over the other members: {recall} ({found} of {len(traceable)})"
+    ]
 
 
 def eval_gang_pairs(t: Truth, tk: Tokens, marts: Marts) -> Finding:

@@ -56,8 +56,13 @@ def write_static(w: World, truth: Path, last_day: int) -> None:
                 "chat_accounts": g.chat,
             }
         )
+        handsets = {imei for imei, _, _ in g.handsets}
         for p, role, via in g.members:
-            members.append({"gang_id": g.gang_id, **_person(w, p), "role": role, "recruited_via": via})
+            member = {"gang_id": g.gang_id, **_person(w, p), "role": role, "recruited_via": via}
+            if role == "caller":  # the data's only trace of a caller: their own SIM in one of the gang's handsets
+                own = int(w.sim[p])
+                member["own_sim_in_gang_handset"] = own >= 0 and str(w.s_imei[own]) in handsets
+            members.append(member)
         roles = {c: "first_hop" for c in g.first_hop_cards} | {c: "mule" for c in g.mule_cards}
         roles[g.collector_card] = "collector"
         for c, role in roles.items():

@@ -117,7 +117,7 @@ def write_truth(root: Path) -> Path:
             _member("G1", S1_15, "card_supplier", "陈明"),
             _member("G1", S2.lower(), "card_supplier", "郑志浩"),
             _member("G1", M1, "mule", "王五"),
-            _member("G1", C1, "caller", "赵六"),
+            {**_member("G1", C1, "caller", "赵六"), "own_sim_in_gang_handset": False},  # no trace in the data
             _member("G2", A2, "organizer", "孙七"),
             _member("G2", S3, "card_supplier", "周八"),
             _member("G2", M2, "mule", "吴九"),
@@ -386,6 +386,9 @@ def test_gang_members_and_pairs(ev: Evaluation) -> None:
     f = ev.finding("gang members")
     assert (f.precision, f.recall, f.f1) == pytest.approx((6 / 7, 0.75, 0.8))
     assert f.lookalikes_flagged == {"gang_relative": 1}
+    # the caller C1 left no trace (own SIM never in a gang handset): counted apart in a note, recall unchanged
+    assert "1 of the misses are callers whose own SIM never sat in a gang handset" in f.notes[-1]
+    assert "recall over the other members: 0.857 (6 of 7)" in f.notes[-1]
     p = ev.finding("gang assignment (pairs)")
     assert (p.true_positives, p.false_positives, p.false_negatives) == (4, 2, 3)
     assert (p.precision, p.recall, p.f1) == pytest.approx((4 / 6, 4 / 7, 8 / 13))
