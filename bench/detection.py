@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from bench.measure import Measured, run_measured
 from bench.report import _md, _rich
 from bench.run import machine
 from bench.stages import run_pipeline
-from bench.world import BIN, REPO, Scratch, make_scratch, simulate
+from bench.world import BIN, REPO, Scratch, make_scratch, scratch_parent, simulate
 
 Result = dict[str, Any]
 TARGET_F1 = 0.9
@@ -456,14 +455,8 @@ def main(argv: list[str] | None = None) -> Result:
     raw = sys.argv[1:] if argv is None else argv
     args = parse_args(raw)
     args.argv = raw
-    if args.work:
-        args.work.mkdir(parents=True, exist_ok=True)
-    parent = Path(tempfile.mkdtemp(prefix="fraudbrain-detection-", dir=args.work))  # only this folder is removed
-    try:
+    with scratch_parent(args.work, "fraudbrain-detection-", args.keep) as parent:
         results = detect(args, parent)
-    finally:
-        if not args.keep:
-            shutil.rmtree(parent, ignore_errors=True)
     write_outputs(results, args.out, args.md)
     print_console(results)
     print(f"results: {args.out}  table: {args.md}")

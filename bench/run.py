@@ -16,9 +16,7 @@ import json
 import os
 import platform
 import shlex
-import shutil
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from typing import Any
 from bench import goals, report, trace_latency
 from bench.measure import Measured, run_measured
 from bench.stages import GLOBAL_STAGES, PipelineRun, run_pipeline
-from bench.world import REPO, Scratch, delivered_rows, make_scratch, simulate
+from bench.world import REPO, Scratch, delivered_rows, make_scratch, scratch_parent, simulate
 
 Result = dict[str, Any]
 SMOKE_SCALE, SMOKE_DAYS = 0.05, 3
@@ -215,14 +213,8 @@ def main(argv: list[str] | None = None) -> Result:
     raw = sys.argv[1:] if argv is None else argv
     args = parse_args(raw)
     args.argv = raw
-    if args.work:
-        args.work.mkdir(parents=True, exist_ok=True)
-    parent = Path(tempfile.mkdtemp(prefix="fraudbrain-bench-", dir=args.work))  # only this folder is removed
-    try:
+    with scratch_parent(args.work, "fraudbrain-bench-", args.keep) as parent:
         results = bench(args, parent)
-    finally:
-        if not args.keep:
-            shutil.rmtree(parent, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     chart = report.write_chart(results, args.out.with_suffix(""))

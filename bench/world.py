@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +63,22 @@ class Scratch:
             NO_COLOR="1",
         )
         return env
+
+
+@contextmanager
+def scratch_parent(work: Path | None, prefix: str, keep: bool) -> Iterator[Path]:
+    """A new scratch folder (in ``work``, else in /tmp) for a benchmark's worlds; removed on exit unless ``keep``.
+
+    Only this new folder is ever removed, never ``work`` itself.
+    """
+    if work:
+        work.mkdir(parents=True, exist_ok=True)
+    parent = Path(tempfile.mkdtemp(prefix=prefix, dir=work))
+    try:
+        yield parent
+    finally:
+        if not keep:
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 def make_scratch(parent: Path, scale: float) -> Scratch:
