@@ -123,37 +123,33 @@ def test_trim_set_is_duckdbs() -> None:
         con.close()
 
 
-def test_the_warehouse_function_computes_the_same_match_keys() -> None:
+def _warehouse_function(key: str, function: str, values: list[tuple[str | None, str | None]]) -> list[str | None]:
+    """``function(kind, value)`` as the warehouse computes it (registered by the dbt plugin), row by row in order."""
     from flows.dbt_plugin import register_token_functions
 
-    key = "test-key"
-    stand_in = json.loads(pii.purged_id(key, GOOD_ID) or "")["s"]
-    values = [("id17", GOOD_ID), ("id17", stand_in), ("id17", "123"), ("name", "张三"), ("name", None), (None, "张三")]
     con = duckdb.connect()
     try:
         register_token_functions(con, key)
         con.execute("create table v (kind varchar, value varchar, n integer)")
         con.executemany("insert into v values (?, ?, ?)", [(k, v, i) for i, (k, v) in enumerate(values)])
-        got = [r[0] for r in con.execute("select pii_match_key(kind, value) from v order by n").fetchall()]
+        return [r[0] for r in con.execute(f"select {function}(kind, value) from v order by n").fetchall()]
     finally:
         con.close()
+
+
+def test_the_warehouse_function_computes_the_same_match_keys() -> None:
+    key = "test-key"
+    stand_in = json.loads(pii.purged_id(key, GOOD_ID) or "")["s"]
+    values = [("id17", GOOD_ID), ("id17", stand_in), ("id17", "123"), ("name", "张三"), ("name", None), (None, "张三")]
+    got = _warehouse_function(key, "pii_match_key", values)
     assert got == [None if k is None else pii.match_key(key, k, v) for k, v in values]
 
 
 @pytest.mark.parametrize("key", ["test-key", "k" * 64, "长" * 40])  # short, one block, longer than a block
 def test_the_warehouse_token_function_is_hmac_sha256_for_any_key(key: str) -> None:
-    from flows.dbt_plugin import register_token_functions
-
     purged = pii.purged_phone(key, "13912345678")
     values = [("phone", "13912345678"), ("id", GOOD_ID), ("card", "6222021234567890123"), ("phone", None)]
     values += [(None, "13912345678"), ("device", "0a1b2c"), ("phone", "13912345678"), ("phone", purged)]
-    con = duckdb.connect()
-    try:
-        register_token_functions(con, key)
-        con.execute("create table v (kind varchar, value varchar, n integer)")
-        con.executemany("insert into v values (?, ?, ?)", [(k, v, i) for i, (k, v) in enumerate(values)])
-        got = [r[0] for r in con.execute("select pii_token(kind, value) from v order by n").fetchall()]
-    finally:
-        con.close()
+    got = _warehouse_function(key, "pii_token", values)
     expected = [None if k is None or v is None else pii.token(key, k, v) for k, v in values[:-1]]
     assert got == [*expected, pii.token(key, "phone", "13912345678")]  # a purged form gives the token it carries

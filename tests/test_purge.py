@@ -206,14 +206,11 @@ def test_a_purge_between_a_valid_id_and_its_mistyped_twin_keeps_the_person(tmp_p
         con.close()
 
     def resolved() -> dict[str, tuple]:
-        con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
-        try:
-            rows = con.execute(
-                "select source_key, person_id, match_rule from intermediate.int_identity_resolved "
-                "where source_table = 'police.suspects' and source_key in ('S0011', 'S0012')"
-            ).fetchall()
-        finally:
-            con.close()
+        rows = _fetch(
+            work / "work.duckdb",
+            "select source_key, person_id, match_rule from intermediate.int_identity_resolved "
+            "where source_table = 'police.suspects' and source_key in ('S0011', 'S0012')",
+        )
         return {k: (p, r) for k, p, r in rows}
 
     expected = {s: (pii.token(KEY, "id", valid), "id_typo") for s, (valid, *_) in people.items()}
@@ -230,14 +227,11 @@ def test_a_purge_between_a_valid_id_and_its_mistyped_twin_keeps_the_person(tmp_p
     after = snapshot_marts(work / "work.duckdb")
     assert after == before
     # the match keys stay in the restricted work database: no mart holds one
-    con = duckdb.connect(str(work / "work.duckdb"), read_only=True)
-    try:
-        keys = con.execute(
-            "select id_match_key from intermediate.int_identity_observations where id_match_key is not null "
-            "union select name_match_key from intermediate.int_identity_observations where name_match_key is not null"
-        ).fetchall()
-    finally:
-        con.close()
+    keys = _fetch(
+        work / "work.duckdb",
+        "select id_match_key from intermediate.int_identity_observations where id_match_key is not null "
+        "union select name_match_key from intermediate.int_identity_observations where name_match_key is not null",
+    )
     assert len(keys) >= 4  # both people's IDs and names, at least
     published = {v for rows in after.values() for row in rows for v in row if isinstance(v, str)}
     assert not published & {k for (k,) in keys}
@@ -300,3 +294,12 @@ def test_purge_and_replay_commands(tmp_path, monkeypatch):
     with workdb.connect(Settings(work_dir=tmp_path / "work")) as con:
         assert con.execute("select zone, table_name, rows_touched from audit.purges").fetchall() == [("raw", "*", 0)]
         assert workdb.data_version(con) == "replaced=0;loaded=0;files=0"  # nothing purged: no rebuild forced
+
+
+def _fetch(db: Path, sql: str) -> list[tuple]:
+    """Rows of a query on a DuckDB file opened read-only (closed again at once)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
