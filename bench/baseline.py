@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows.contracts import POLICE, Table, by_file
+from rules.contracts import POLICE, Table, by_file
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -37,7 +37,7 @@ Result = dict[str, Any]
 TARGET_F1 = 0.9
 SMOKE_SCALE, SMOKE_DAYS = 0.05, 3
 SMOKE_DIR = Path(tempfile.gettempdir()) / "fraudbrain-detection-smoke"  # smoke outputs never land in the repository
-# Finding types of flows/evaluate.py, in its order (a finding the evaluation adds later is listed after these).
+# Finding types of evaluation/score.py, in its order (a finding the evaluation adds later is listed after these).
 FINDINGS = (
     "two-card suppliers",
     "gang members",

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from flows import ledger
-from flows.extract import files, police
+from flows.ingest import ledger
+from flows.ingest.extract import files, police
+from flows.ingest.validate import open_context
 from flows.settings import Settings
-from flows.validate import open_context
 
 
 def extract_all(settings: Settings) -> dict[str, float]:

@@ -242,7 +242,7 @@ def markdown(results: Result, chart_ref: str) -> str:
         parts += [
             "## `fraudbrain trace` latency",
             "",
-            "In process: `flows.trace.trace_case` over cases spread across `fct_cases` (a fresh read-only "
+            "In process: `flows.analyst.trace.trace_case` over cases spread across `fct_cases` (a fresh read-only "
             "connection each). CLI: `fraudbrain trace CASE --format json`, Python start-up included.",
             "",
             _md(["scale", "cases", "p50 s", "p95 s", "max s", "CLI runs", "CLI p50 s"], trace_rows(traced)),

@@ -1,6 +1,6 @@
 """`fraudbrain trace` latency on a published warehouse: in process over many cases, and from the command line.
 
-In process: `flows.trace.trace_case` for up to `cases` case numbers (a fresh read-only connection each, as the
+In process: `flows.analyst.trace.trace_case` for up to `cases` case numbers (a fresh read-only connection each, as the
 command opens one). Command line: `fraudbrain trace CASE --format json` for a few cases, Python start-up
 included. Percentiles by the nearest-rank method. No asserts: the goal is judged in `bench/goals.py`.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from bench.world import BIN, Scratch
-from flows.trace import trace_case
+from flows.analyst.trace import trace_case
 
 Result = dict[str, object]
 

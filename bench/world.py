@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Measured, run_measured
-from flows.contracts import POLICE, by_file
+from rules.contracts import POLICE, by_file
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

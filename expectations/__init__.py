@@ -1,6 +1,6 @@
 """GX Core suites, one per contract table (``<source>__<table>``), and the custom expectations.
 
-``all_suites(max_malformed_rate)`` builds them; flows/validate.py registers them in the GX context.
+``all_suites(max_malformed_rate)`` builds them; flows/ingest/validate.py registers them in the GX context.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each is a ColumnMapExpectation over text columns, evaluated per row (nulls are skipped, as GX does for
 all map expectations: ``expect_column_values_to_not_be_null`` owns missing values). The rules themselves
-live in ``flows.identifiers`` and ``parse_local_timestamp``. Two engines evaluate them:
+live in ``rules.identifiers`` and ``parse_local_timestamp``. Two engines evaluate them:
 
 - pandas (the metric providers below), per value in Python;
 - DuckDB (``expectations/sql_engine.py``), through ``SQL_CONDITIONS``: an SQL predicate per metric. Values
@@ -25,7 +25,7 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 
-from flows.identifiers import is_valid_card, is_valid_id, is_valid_phone
+from rules.identifiers import is_valid_card, is_valid_id, is_valid_phone
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 _TS = re.compile(

@@ -1,6 +1,6 @@
 """GX suites of the police source (shared/contracts/police.md): one per table.
 
-Values arrive rendered as text by flows/extract/police.py (timestamps ``YYYY-MM-DD HH:MM:SS``,
+Values arrive rendered as text by flows/ingest/extract/police.py (timestamps ``YYYY-MM-DD HH:MM:SS``,
 money ``1234.50``, integers as digits), so formats here are the rendered ones.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from flows.contracts import POLICE
+from rules.contracts import POLICE
 
 from .finance import CHANNELS
 from .rules import DATE, MONEY_CENTS, REGION, SuiteBuilder

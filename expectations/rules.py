@@ -1,6 +1,6 @@
 """Building blocks of the suites: every expectation carries its severity in ``meta``.
 
-Severity (``meta["severity"]``) decides what a failure does (flows/validate.py routes on it):
+Severity (``meta["severity"]``) decides what a failure does (flows/ingest/validate.py routes on it):
 
 - ``row``: the failing rows cannot be used (required value missing, unparseable time/number, impossible
   value): they are quarantined with the expectation's name.
@@ -19,7 +19,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from flows.contracts import Table
+from rules.contracts import Table
 
 from .custom import (
     ExpectColumnValuesToBeLocalTimestamp,
@@ -31,7 +31,7 @@ from .custom import (
 
 ROW, FLAG, BATCH, INFO = "row", "flag", "batch", "info"
 LINE_COLUMN = "_line"
-# Parameters filled in at validation time (flows/validate.py).
+# Parameters filled in at validation time (flows/ingest/validate.py).
 MIN_ROWS = {"$PARAMETER": "min_rows"}
 LATEST_EVENT_TIME = {"$PARAMETER": "latest_event_time"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from flows.contracts import table
+from rules.contracts import table
 
 from .rules import DECIMAL, REGION, SuiteBuilder
 

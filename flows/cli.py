@@ -1,4 +1,9 @@
-"""The `fraudbrain` command: simulate sources, run the pipeline, query the published warehouse."""
+"""The `fraudbrain` command: options parsed, results rendered; the work is done by the job modules.
+
+Every refusal a job raises is a ``flows.errors.UserError``: ``_Commands`` prints its one line and exits with
+its code, for every command (``flows/errors.py`` lists the codes). Commands of the development tools
+(``simulate``, ``evaluate``) are added by the ``fraudbrain.commands`` entry point when they are installed.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,31 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from flows.settings import KeyError_, Settings
+from flows.errors import UserError
+from flows.settings import Settings
 
-app = typer.Typer(help="fraudbrain: the anti-telecom-fraud data warehouse.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
+
+
+class _Commands(TyperGroup):
+    """The one place where a refusal becomes its line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from exc
+
+
+app = typer.Typer(help="fraudbrain: the anti-telecom-fraud data warehouse.", no_args_is_help=True, cls=_Commands)
 
 
 class Fmt(StrEnum):
@@ -31,47 +52,6 @@ class Fmt(StrEnum):
 
 def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-@app.command()
-def simulate(
-    landing: Annotated[str, typer.Option(help="landing zone folder to write telecom/finance batches")] = "data/landing",
-    police_url: Annotated[str, typer.Option(help="SQLAlchemy URL of the police database to write")] = (
-        "sqlite:///data/police.db"
-    ),
-    truth: Annotated[Path, typer.Option(help="folder for the ground truth (never in the landing zone)")] = Path(
-        "data/truth"
-    ),
-    start: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="first day (default: continue)")] = None,
-    days: Annotated[int, typer.Option(min=1, help="days of batches to generate")] = 30,
-    scale: Annotated[float, typer.Option(min=0.001, help="1 = demo world, about 20,000 people")] = 1.0,
-    seed: Annotated[int, typer.Option(help="random seed: same seed and arguments, same files")] = 42,
-    no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="no progress bars (off anyway if not a TTY)")
-    ] = False,
-    knobs: Annotated[
-        list[str] | None, typer.Option("--set", help="a SimConfig knob KEY=VALUE (repeatable; simulator/config.py)")
-    ] = None,
-) -> None:
-    """Write a simulated world (telecom and finance batches, a police database, ground truth)."""
-    import simulator
-    from flows.progress import terminal_bars, wanted
-
-    config = simulator.SimConfig(**dict(k.split("=", 1) for k in knobs or []))  # type: ignore[arg-type]
-
-    with terminal_bars(err, wanted(err, no_progress)) as report:
-        summary = simulator.simulate(
-            landing,
-            police_url,
-            truth,
-            start=start.date() if start else None,
-            days=days,
-            scale=scale,
-            seed=seed,
-            config=config,
-            progress=report,
-        )
-    console.print(summary)
 
 
 @app.command()
@@ -111,44 +91,27 @@ def backfill(
     Earlier loads of those batches become `replaced` in the ledger; the batches go through the same
     extract and validate path; the warehouse is rebuilt from scratch and published.
     """
-    from flows.backfill import BadRange, check_range, file_sources
+    from flows.operations.backfill import check_range, file_sources
 
-    try:
-        sources = file_sources(source)
-        check_range(first.date(), last.date())
-    except BadRange as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    sources = file_sources(source)
+    check_range(first.date(), last.date())
     settings = _run_settings(landing=landing, warehouse=warehouse, work_dir=work_dir, demo=demo)
     _run_pipeline(settings, summary_json, no_progress, sources=sources, backfill=(first.date(), last.date()))
 
 
 def _run_settings(*, demo: bool, **overrides: Any) -> Settings:
     settings = _settings(**overrides, demo=demo or None)
-    try:
-        settings.resolved_pii_key()
-        settings.resolved_vault_key()
-    except KeyError_ as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    settings.resolved_pii_key()
+    settings.resolved_vault_key()
     return settings
 
 
 def _run_pipeline(settings: Settings, summary_json: Path | None, no_progress: bool, **options: Any) -> None:
-    from flows.backfill import BadRange
     from flows.pipeline import pipeline
     from flows.progress import listening, terminal_bars, wanted
-    from flows.runtime import RunLocked
 
-    try:
-        with terminal_bars(err, wanted(err, no_progress)) as bars, listening(bars):
-            summary = pipeline(settings, **options)
-    except RunLocked as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(3) from exc
-    except BadRange as exc:  # a backfill into a purged period: refused before anything changed
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with terminal_bars(err, wanted(err, no_progress)) as bars, listening(bars):
+        summary = pipeline(settings, **options)
     _print_summary(summary)
     if summary_json:
         from dataclasses import asdict
@@ -189,14 +152,9 @@ def query(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json")] = Fmt.table,
 ) -> None:
     """Query the published warehouse: read-only, no access to files outside it."""
-    from flows.query import QueryRefused, run_query
+    from flows.analyst.query import run_query
 
-    settings = _settings(warehouse=warehouse)
-    try:
-        columns, rows = run_query(settings.warehouse, sql)
-    except QueryRefused as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    columns, rows = run_query(_settings(warehouse=warehouse).warehouse, sql)
     if fmt is Fmt.csv:
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -221,14 +179,9 @@ def trace(
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree) or json")] = Fmt.table,
 ) -> None:
     """The emergency stop-payment path of one case: where the victims' money went, hop by hop."""
-    from flows.query import QueryRefused
-    from flows.trace import CaseNotFound, as_json, render, trace_case
+    from flows.analyst.trace import as_json, render, trace_case
 
-    try:
-        result = trace_case(_settings(warehouse=warehouse).warehouse, case_no)
-    except (CaseNotFound, QueryRefused) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    result = trace_case(_settings(warehouse=warehouse).warehouse, case_no)
     if fmt is Fmt.json:
         sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -243,43 +196,12 @@ def leads(
     only_new: Annotated[bool, typer.Option("--new", help="only leads with new evidence")] = False,
 ) -> None:
     """A unit's lead packages with their evidence chains and stages (研判 → 交办 → 办理 → 督办 → 办结)."""
-    from flows.leads import export_leads
-    from flows.query import QueryRefused
+    from flows.analyst.leads import export_leads
 
-    try:
-        result = export_leads(_settings(warehouse=warehouse).warehouse, unit, out, only_new=only_new)
-    except QueryRefused as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    result = export_leads(_settings(warehouse=warehouse).warehouse, unit, out, only_new=only_new)
     console.print(f"{result.leads} leads, {result.evidence} evidence items for unit {unit}:")
     for f in result.files:
         console.print(f"  {f}")
-
-
-@app.command()
-def evaluate(
-    truth: Annotated[
-        Path, typer.Option(help="ground-truth folder written by `fraudbrain simulate`", exists=True, file_okay=False)
-    ],
-    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo key")] = False,
-) -> None:
-    """Score the published marts against a simulated world's ground truth: precision, recall, F1 per finding."""
-    from flows.evaluate import evaluate as evaluate_marts
-    from flows.evaluate import render, to_json_text
-
-    settings = _settings(warehouse=warehouse, demo=demo or None)
-    try:
-        ev = evaluate_marts(truth, settings.warehouse, settings.resolved_pii_key())
-    except (KeyError_, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    render(ev, console)
-    if json_file is not None:
-        json_file.parent.mkdir(parents=True, exist_ok=True)
-        json_file.write_text(to_json_text(ev) + "\n", encoding="utf-8")
-        console.print(f"JSON written to {json_file}")
 
 
 @app.command()
@@ -289,13 +211,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
 ) -> None:
     """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run."""
-    from flows.status import collect
+    from flows.operations.status import collect
 
-    try:
-        st = collect(_settings(work_dir=work_dir, warehouse=warehouse))
-    except FileNotFoundError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    st = collect(_settings(work_dir=work_dir, warehouse=warehouse))
     if as_json:
         sys.stdout.write(st.to_json() + "\n")
         return
@@ -344,24 +262,9 @@ def replay(
 
     The next `fraudbrain run` takes it again, with today's rules.
     """
-    from flows import ledger, workdb
-    from flows.purge import PurgedBatch, refuse_replay_if_purged
-    from flows.runtime import RunLocked, run_lock
+    from flows.operations.replay import replay_batch
 
-    settings = _settings(work_dir=work_dir)
-    try:
-        with run_lock(settings.work_dir), workdb.connect(settings) as con:
-            refuse_replay_if_purged(con, source, batch)
-            released = ledger.release_batch(con, source, batch)
-    except RunLocked as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(3) from exc
-    except PurgedBatch as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    if not released:
-        err.print(f"[red]error:[/red] no held or refused {source} batch {batch}")
-        raise typer.Exit(2)
+    replay_batch(_settings(work_dir=work_dir), source, batch)
     console.print(f"{source} batch {batch} released: the next run takes it again")
 
 
@@ -375,13 +278,10 @@ def serve(
     Also creates (or updates) the Prefect automation that reacts to freshness alerts, notifying the block
     named by FRAUDBRAIN_ALERT_BLOCK if set.
     """
-    from flows.deployments import NoNotificationBlock, NoPrefectServer, serve_all
+    from flows.operations.deployments import serve_all
+    from flows.pipeline import pipeline
 
-    try:
-        serve_all(daily_cron, police_every, _settings())
-    except (NoPrefectServer, NoNotificationBlock) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    serve_all(pipeline, daily_cron, police_every, _settings())
 
 
 @app.command()
@@ -392,14 +292,9 @@ def reveal(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
 ) -> None:
     """Re-identify a token from the vault. Needs FRAUDBRAIN_VAULT_KEY; every request is logged."""
-    from flows.vault import VaultError
-    from flows.vault import reveal as do_reveal
+    from flows.privacy.vault import reveal as do_reveal
 
-    try:
-        found = do_reveal(_settings(work_dir=work_dir), token, reason, who)
-    except (VaultError, KeyError_) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    found = do_reveal(_settings(work_dir=work_dir), token, reason, who)
     console.print(f"{found.kind} {found.token}: {found.value}")
 
 
@@ -411,7 +306,7 @@ def scan_pii(
     ] = None,
 ) -> None:
     """Find clear ID numbers, phones, card numbers and names in published files. Exit 1 on any finding."""
-    from flows.scan import load_names, scan_path
+    from flows.privacy.scan import load_names, scan_path
 
     name_set = load_names(names)
     findings = [f for p in paths for f in scan_path(p, name_set)]
@@ -433,18 +328,10 @@ def purge(
     demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys")] = False,
 ) -> None:
     """Retention: replace clear personal data of old batches in raw and quarantine (marts stay the same)."""
-    from flows.purge import purge as do_purge
-    from flows.runtime import RunLocked
+    from flows.privacy.purge import purge as do_purge
 
     settings = _settings(work_dir=work_dir, retention_days=retention_days, demo=demo or None)
-    try:
-        result = do_purge(settings, before.date() if before else None)
-    except KeyError_ as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except RunLocked as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(3) from exc
+    result = do_purge(settings, before.date() if before else None)
     for name, rows in result.rows.items():
         console.print(f"{name}: {rows:,} rows")
     console.print(
@@ -461,5 +348,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-if __name__ == "__main__":
+def _add_plugin_commands() -> None:
+    """Commands that other installed parts add (group ``fraudbrain.commands``): the development tools' simulate and
+    evaluate, present in a source checkout set up by ``make setup`` and absent from an installed wheel."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="fraudbrain.commands"):
+        try:
+            register = ep.load()
+        except ImportError:  # declared by this project's metadata, but its package is not installed
+            continue
+        register(app)
+
+
+_add_plugin_commands()
+
+
+def main() -> None:
+    """The `fraudbrain` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

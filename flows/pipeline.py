@@ -7,42 +7,25 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
-from flows import backfill as backfilling
-from flows import freshness, progress, report, transform, vault, workdb
-from flows import publish as publishing
-from flows.extract import files, police
+from flows import progress, workdb
+from flows.build import transform
+from flows.ingest.extract import files, police
+from flows.operations import backfill as backfilling
+from flows.operations import freshness
+from flows.privacy import vault
+from flows.publish import report
+from flows.publish import warehouse as publishing
+from flows.publish.report import RunSummary
 from flows.runtime import run_lock
 from flows.settings import Settings
 
 ALL_SOURCES = ("telecom", "finance", "police")
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    status: str = "running"
-    batches: list[str] = field(default_factory=list)  # "<source> <batch>: <status>"
-    ledger: dict[str, int] = field(default_factory=dict)  # totals this run: read/loaded/quarantined/duplicate
-    built: bool = False
-    dbt_nodes: int = 0
-    published: dict[str, int] = field(default_factory=dict)
-    warehouse: Path | None = None
-    data_docs: Path | None = None
-    dbt_docs: Path | None = None
-    portal: Path | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    failed_sources: dict[str, str] = field(default_factory=dict)  # source -> why its branch failed
-    withdrawn: list[str] = field(default_factory=list)  # backfill: "<source>: N batch(es) to take again"
-    alerts: list[str] = field(default_factory=list)  # freshness alerts after this run
-    log_file: Path | None = None
-    message: str = ""
 
 
 # ---- tasks ---------------------------------------------------------------------------------------
@@ -95,7 +78,7 @@ def seal_vault(settings: Settings) -> int:
 
 @task(cache_policy=NONE)
 def build_docs(settings: Settings) -> tuple[Path | None, Path]:
-    from flows import validate
+    from flows.ingest import validate
 
     data_docs = validate.build_data_docs(settings)
     dbt_target = transform.generate_docs(settings)
@@ -121,7 +104,7 @@ def pipeline(
 
     ``sources`` limits extraction (e.g. ``["police"]`` for the frequent run that takes new cases);
     the warehouse is always built and published whole. ``backfill`` (first, last batch date) first hands
-    the file batches of that range back to extraction (``flows.backfill``), then rebuilds from scratch.
+    the file batches of that range back to extraction (``flows.operations.backfill``), then rebuilds from scratch.
     """
     settings = settings or Settings()
     sources = sources or list(ALL_SOURCES)

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.errors import Locked
+
 QUIET_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -24,7 +26,7 @@ def quiet_third_parties() -> None:
         os.environ.setdefault(name, value)
 
 
-class RunLocked(RuntimeError):
+class RunLocked(Locked, RuntimeError):
     """Another fraudbrain run holds the working directory."""
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 from pydantic import PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.errors import UserError
+
 # Documented demo keys (README, SECURITY.md): usable only with `--demo` / FRAUDBRAIN_DEMO=true.
 DEMO_PII_KEY = "fraudbrain-demo-pii-key-do-not-use-in-production"
 DEMO_VAULT_KEY = "fraudbrain-demo-vault-key-do-not-use-in-production"
 
 
-class KeyError_(RuntimeError):
+class KeyError_(UserError, RuntimeError):
     """A pseudonymisation or vault key is missing or is a demo key outside demo mode."""
 
 

@@ -20,7 +20,7 @@ create table if not exists audit.runs (
     message varchar,
     data_version varchar                -- what was loaded when this run published (see data_version)
 );
-create table if not exists audit.purges (   -- retention (flows/purge.py): counts only, never values
+create table if not exists audit.purges (   -- retention (flows/privacy/purge.py): counts only, never values
     purge_id varchar not null,
     purged_at timestamp not null,
     cutoff date not null,               -- rows of batches dated before this day were purged
@@ -47,7 +47,7 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    from flows import ledger
+    from flows.ingest import ledger
 
     for schema in ("raw", "quarantine", "audit"):
         con.execute(f"create schema if not exists {schema}")

@@ -33,6 +33,7 @@ from simulator.finance import (
     txn_line,
 )
 from simulator.fraud import Episode, FraudCall, FraudTxn, burst_calls, episodes_for_day
+from simulator.genesis import build_world
 from simulator.lines import Lazy
 from simulator.telecom import (
     CDR_COLS,
@@ -47,7 +48,7 @@ from simulator.telecom import (
     subscriber_rows,
     subscriber_rows_of,
 )
-from simulator.world import World, build_world
+from simulator.world import World
 from simulator.writers import BatchWriter, delivery_id
 
 DEFAULT_EPOCH = date(2026, 5, 1)

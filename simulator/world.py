@@ -14,11 +14,11 @@ from datetime import date
 import numpy as np
 
 from simulator import refdata as R
-from simulator.clock import DAY, Clock, rng_for
+from simulator.clock import DAY, Clock
 from simulator.config import SimConfig
 from simulator.ids import id_check_chars, make_card, make_cards, make_imeis, phone_variant
 
-__all__ = ["HORIZON_DAYS", "Gang", "SimConfig", "World", "build_world"]
+__all__ = ["HORIZON_DAYS", "Gang", "SimConfig", "World"]
 
 HORIZON_DAYS = 400
 COUNTY_CODES = np.array([c.code for c in R.COUNTIES], dtype=object)
@@ -239,7 +239,7 @@ def _households(rng: np.random.Generator, clans: dict[str, np.ndarray]) -> dict[
     }
 
 
-def _build_people(w: World, rng: np.random.Generator, n_target: int) -> None:
+def build_people(w: World, rng: np.random.Generator, n_target: int) -> None:
     """Clans of 1-3 neighbouring households sharing a surname line and a birthplace; vectorised."""
     surnames, sp = _weighted(R.SURNAMES)
     clans = _clans(rng, w.config, n_target)
@@ -341,7 +341,7 @@ def _unique_numbers(rng: np.random.Generator, prefixes: np.ndarray, digits: int,
     return np.array(values, dtype=np.int64)
 
 
-class _Sims:
+class Sims:
     """Accumulates SIM registrations (vectorised blocks and single planted ones)."""
 
     def __init__(self) -> None:
@@ -392,7 +392,7 @@ class _Sims:
         w.s_outlet, w.s_region, w.s_imei = c["outlet"].astype(object), c["region"].astype(object), c["imei"]
 
 
-class _Cards:
+class Cards:
     def __init__(self) -> None:
         self.cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("no", "bank", "holder", "opened", "branch", "region", "cls")
@@ -466,7 +466,7 @@ def _outlets(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
     return _shared([f"OUT{r}-{x:04d}" for r, x in zip(region.tolist(), k.tolist(), strict=True)])
 
 
-def _build_sims(w: World, rng: np.random.Generator, sims: _Sims) -> None:
+def build_sims(w: World, rng: np.random.Generator, sims: Sims) -> None:
     age = w.age
     count = np.where(age < 10, 0, np.where(age < 18, (rng.random(w.n) < 0.7).astype(int), 1))
     adult = (age >= 18) & (age <= 70)
@@ -510,7 +510,7 @@ def _choose_banks(rng: np.random.Generator, k: int) -> np.ndarray:
     return rng.choice(np.array(names, dtype=object), size=k, p=p / p.sum())
 
 
-def _build_cards(w: World, rng: np.random.Generator, cards: _Cards) -> None:
+def build_cards(w: World, rng: np.random.Generator, cards: Cards) -> None:
     age = w.age
     count = np.where(age >= 18, 1 + np.minimum(rng.poisson(0.8, size=w.n), 3), 0)
     count = np.where((age >= 16) & (age < 18) & (rng.random(w.n) < 0.3), 1, count)
@@ -540,7 +540,7 @@ def _build_cards(w: World, rng: np.random.Generator, cards: _Cards) -> None:
     )
 
 
-def _holder_phones(w: World, rng: np.random.Generator) -> None:
+def holder_phones(w: World, rng: np.random.Generator) -> None:
     """The phone each card holder registered with the bank, written in varied ways."""
     n = len(w.c_no)
     phones = np.empty(n, dtype=object)
@@ -557,7 +557,7 @@ def _holder_phones(w: World, rng: np.random.Generator) -> None:
 # behaviour, network, units
 
 
-def _build_behaviour(w: World, rng: np.random.Generator) -> None:
+def build_behaviour(w: World, rng: np.random.Generator) -> None:
     cfg = w.config
     w.activity = rng.gamma(2.0, 0.5, size=w.n).astype(np.float32) * (w.sim >= 0)
     adults = np.flatnonzero((w.age >= 22) & (w.age <= 65) & (w.card >= 0) & (w.sim >= 0))
@@ -611,7 +611,7 @@ def _shared_handsets(w: World, rng: np.random.Generator) -> None:
         w.lookalikes.extend({"kind": "shared_handset", "person": int(p)} for p in members)
 
 
-def _build_contacts(w: World, rng: np.random.Generator, k: int = 8) -> None:
+def build_contacts(w: World, rng: np.random.Generator, k: int = 8) -> None:
     holders = np.flatnonzero(w.sim >= 0)
     w.contacts = np.full((w.n, k), -1, dtype=np.int32)
     for ci in range(len(R.COUNTIES)):
@@ -624,7 +624,7 @@ def _build_contacts(w: World, rng: np.random.Generator, k: int = 8) -> None:
         w.contacts[people] = np.where(rng.random((len(people), k)) < 0.75, near, far)
 
 
-def _build_cells(w: World, rng: np.random.Generator) -> None:
+def build_cells(w: World, rng: np.random.Generator) -> None:
     ids: list[str] = []
     county, lon, lat, added = [], [], [], []
     enb = rng.permutation(900_000)[:100_000] + 100_000
@@ -662,7 +662,7 @@ def _unit_name(c: R.County) -> str:
     return f"{c.name}公安局"
 
 
-def _build_units(w: World, rng: np.random.Generator) -> None:
+def build_units(w: World, rng: np.random.Generator) -> None:
     stations = ["城关派出所", "城东派出所", "城西派出所", "开发区派出所", "火车站派出所", "新华派出所"]
     for city, (name, _) in R.CITIES.items():
         w.units.append(
@@ -700,7 +700,7 @@ def _build_units(w: World, rng: np.random.Generator) -> None:
             w.county_unit[c.code].append(s)
 
 
-def _lifecycle_events(w: World, rng: np.random.Generator) -> None:
+def lifecycle_events(w: World, rng: np.random.Generator) -> None:
     """Cancellations and suspensions of SIMs, closings of cards, within the horizon."""
     n = len(w.s_msisdn)
     for s in np.flatnonzero(rng.random(n) < 0.02).tolist():
@@ -716,34 +716,7 @@ def _lifecycle_events(w: World, rng: np.random.Generator) -> None:
         w.card_events.setdefault(t // DAY, []).append((t, c, "closed"))
 
 
-def build_world(seed: int, scale: float, epoch: date, config: SimConfig) -> World:
-    """Build the whole world deterministically."""
-    from simulator.fraud import link_gang_phones, plant_gangs  # the gangs live in the world, their logic in fraud.py
-
-    w = World(seed=seed, scale=scale, epoch=epoch, config=config, clock=Clock(epoch))
-    n_target = max(200, round(config.people_per_scale * scale))
-    _build_people(w, rng_for(seed, "world", "people"), n_target)
-    sims, cards = _Sims(), _Cards()
-    _build_sims(w, rng_for(seed, "world", "sims"), sims)
-    _build_cards(w, rng_for(seed, "world", "cards"), cards)
-    _build_cells(w, rng_for(seed, "world", "cells"))
-    _build_units(w, rng_for(seed, "world", "units"))
-    plant_gangs(w, rng_for(seed, "world", "gangs"), sims, cards)
-    sims.finish(w)
-    cards.finish(w)
-    _holder_phones(w, rng_for(seed, "world", "phones"))
-    link_gang_phones(w, rng_for(seed, "world", "gang-phones"))
-    _build_behaviour(w, rng_for(seed, "world", "behaviour"))
-    _build_contacts(w, rng_for(seed, "world", "contacts"))
-    _lifecycle_events(w, rng_for(seed, "world", "lifecycle"))
-    for g in w.gangs:
-        _gang_shutdown(w, g, rng_for(seed, "world", "shutdown", g.gang_id))
-    for events in (*w.sim_events.values(), *w.card_events.values()):
-        events.sort()
-    return w
-
-
-def _gang_shutdown(w: World, g: Gang, rng: np.random.Generator) -> None:
+def gang_shutdown(w: World, g: Gang, rng: np.random.Generator) -> None:
     """After a bust, operators suspend the gang's SIMs and banks freeze its cards."""
     if g.bust_day is None:
         return

@@ -14,8 +14,8 @@ from typing import Any
 
 import fsspec
 
-from flows.contracts import table
-from flows.identifiers import id_check_char, luhn_ok
+from rules.contracts import table
+from rules.identifiers import id_check_char, luhn_ok
 
 CDR_COLS = table("telecom", "cdr").columns
 SUB_COLS = table("telecom", "subscribers").columns

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.contracts import ALL_TABLES, LINEAGE_COLUMNS
+from rules.contracts import ALL_TABLES, LINEAGE_COLUMNS
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

@@ -10,11 +10,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import ledger
-from flows.backfill import BadRange, check_range, file_sources, withdraw
-from flows.extract.files import load_file_batch, pending_batches
+from flows.ingest import ledger
+from flows.ingest.extract.files import load_file_batch, pending_batches
+from flows.ingest.validate import open_context
+from flows.operations.backfill import BadRange, check_range, file_sources, withdraw
 from flows.settings import Settings
-from flows.validate import open_context
 from tests.conftest import E2E_KEY, E2E_VAULT_KEY
 from tests.fixtures_landing import CDR_COLS, SUB_COLS, cdr_row, csv_bytes, subscriber_row, write_batch
 
@@ -166,7 +166,7 @@ def test_a_range_must_be_ordered_and_name_file_sources() -> None:
 # ---- through the flow, on the tiny world -------------------------------------------------------------
 def first_loaded(world: dict, tmp_path: Path) -> tuple[Settings, str, int]:
     """The world's batches and police rows loaded by the extract step alone: (settings, last day, loaded rows)."""
-    from flows.extract import police
+    from flows.ingest.extract import police
 
     settings = Settings(
         landing=world["landing"],

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.publish import content_hashes
+from flows.publish.warehouse import content_hashes
 from tests.conftest import E2E_KEY, E2E_VAULT_KEY
 
 BIN = Path(sys.executable).parent

@@ -1,6 +1,6 @@
 """The dbt project builds end to end on a small hand-made raw world, and the published marts are safe.
 
-Runs `dbt build` exactly as flows/transform.py does (CLI, env FRAUDBRAIN_WORK_DB and FRAUDBRAIN_PII_KEY).
+Runs `dbt build` exactly as flows/build/transform.py does (CLI, env FRAUDBRAIN_WORK_DB and FRAUDBRAIN_PII_KEY).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixtures_raw import CARDS, CASES, F1, NAMES, P1_ID, P8_ID, PHONES, World, build_raw_db
 
-from flows import pii
-from flows.dbt_plugin import register_token_functions
+from flows.privacy import pii
+from flows.privacy.sql_tokens import register_token_functions
 from flows.settings import key_fingerprint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_tokens_equal_flows_pii_tokens_for_the_same_key(built):
 
 
 def test_narrative_identifiers_equal_the_purged_form_of_the_narrative(built):
-    """stg_police__cases extracts from a narrative exactly what its purged form keeps (flows.pii: the twin)."""
+    """stg_police__cases extracts from a narrative exactly what its purged form keeps (flows.privacy.pii: the twin)."""
     _, work = built
     rows = query(work, "select case_no, narrative, narrative_identifiers from staging.stg_police__cases")
     found = set()

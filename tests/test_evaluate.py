@@ -1,7 +1,7 @@
-"""flows.evaluate on a tiny hand-made world whose right answers are known (docs/EVALUATION.md).
+"""evaluation.score on a tiny hand-made world whose right answers are known (docs/EVALUATION.md).
 
 The truth folder follows simulator/TRUTH.md; the warehouse holds only the mart columns the evaluation
-reads, with tokens made by flows.pii.token. Expected counts are worked out in the comments.
+reads, with tokens made by flows.privacy.pii.token. Expected counts are worked out in the comments.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from flows.evaluate import Evaluation, evaluate, f1_score, render, score_pairs, score_set, to_json_text
-from flows.pii import canonical_card, canonical_id, canonical_phone, id_check_char, token
-from flows.scan import find_in_text
+from evaluation.score import Evaluation, evaluate, f1_score, render, score_pairs, score_set, to_json_text
+from flows.privacy.pii import canonical_card, canonical_id, canonical_phone, id_check_char, token
+from flows.privacy.scan import find_in_text
 
 KEY = "test-key-for-the-evaluation-world"
 

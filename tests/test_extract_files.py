@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import ledger
-from flows.extract.files import load_file_batch, pending_batches
+from flows.ingest import ledger
+from flows.ingest.extract.files import load_file_batch, pending_batches
+from flows.ingest.validate import open_context
 from flows.settings import Settings
-from flows.validate import open_context
 from tests.fixtures_landing import (
     CDR_COLS,
     SUB_COLS,

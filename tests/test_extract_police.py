@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from expectations.police import INT_COLUMNS, MONEY_COLUMNS
-from flows import ledger
-from flows.contracts import POLICE
-from flows.extract.police import load_police, police_engine
+from flows.ingest import ledger
+from flows.ingest.extract.police import load_police, police_engine
+from flows.ingest.validate import open_context
 from flows.settings import Settings
-from flows.validate import open_context
+from rules.contracts import POLICE
 from tests.conftest import skip_or_fail
 from tests.fixtures_landing import make_id
 

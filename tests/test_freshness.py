@@ -11,7 +11,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import freshness, ledger, workdb
+from flows import workdb
+from flows.ingest import ledger
+from flows.operations import freshness
 from flows.settings import Settings
 
 NOW = datetime(2026, 5, 20, 12, 0)
@@ -101,8 +103,8 @@ def test_warnings_are_logged_and_events_carry_no_personal_data(caplog, monkeypat
 
 # ---- fraudbrain status ---------------------------------------------------------------------------------
 def test_status_shows_freshness_per_source_and_as_json(tmp_path: Path, monkeypatch) -> None:
-    from flows import status
     from flows.cli import app
+    from flows.operations import status
 
     settings = Settings(work_dir=tmp_path / "work", warehouse=tmp_path / "wh.duckdb")
     with workdb.connect(settings) as con:
@@ -141,7 +143,7 @@ def test_serve_creates_the_freshness_automation_once_and_wires_a_notification_bl
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.client.orchestration import get_client
 
-    from flows.deployments import AUTOMATION, NoNotificationBlock, ensure_freshness_automation
+    from flows.operations.deployments import AUTOMATION, NoNotificationBlock, ensure_freshness_automation
 
     first = ensure_freshness_automation(Settings())
     again = ensure_freshness_automation(Settings())
@@ -167,7 +169,7 @@ def test_serve_creates_the_freshness_automation_once_and_wires_a_notification_bl
 
 def test_the_run_summary_artifact_lists_backfill_and_freshness_alerts() -> None:
     from flows.pipeline import RunSummary
-    from flows.report import summary_markdown
+    from flows.publish.report import summary_markdown
 
     summary = RunSummary("r1", status="success", withdrawn=["telecom: 2 batch(es) to take again"])
     summary.alerts = ["no new finance data for more than 30 h (last arrival: never)"]

@@ -10,8 +10,8 @@ import json
 import duckdb
 import pytest
 
-from flows import pii
-from flows.identifiers import (
+from flows.privacy import pii
+from rules.identifiers import (
     id_check_char,
     id_check_ok,
     is_valid_card,
@@ -83,7 +83,7 @@ def test_mask_keeps_only_the_tail() -> None:
 
 
 def test_match_keys_are_equal_for_a_clear_value_and_its_purged_form() -> None:
-    """Identity resolution's keys (flows.pii.match_key): clear or purged alike, never the birth month and day."""
+    """Identity resolution's keys (flows.privacy.pii.match_key): clear or purged alike, never birth month and day."""
     key = "test-key"
     typo = GOOD_ID[:17] + "1"
     stand_in = json.loads(pii.purged_id(key, GOOD_ID) or "")["s"]
@@ -125,7 +125,7 @@ def test_trim_set_is_duckdbs() -> None:
 
 def _warehouse_function(key: str, function: str, values: list[tuple[str | None, str | None]]) -> list[str | None]:
     """``function(kind, value)`` as the warehouse computes it (registered by the dbt plugin), row by row in order."""
-    from flows.dbt_plugin import register_token_functions
+    from flows.privacy.sql_tokens import register_token_functions
 
     con = duckdb.connect()
     try:

@@ -39,7 +39,7 @@ def test_block_names_come_from_the_environment(key_blocks, monkeypatch):
 
 
 def test_dbt_gets_the_block_key_through_its_environment_only(key_blocks):
-    from flows.transform import dbt_env
+    from flows.build.transform import dbt_env
 
     assert dbt_env(Settings(**key_blocks))["FRAUDBRAIN_PII_KEY"] == PII_FROM_BLOCK
 

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from flows.leads import export_leads, neutralise
+from flows.analyst.leads import export_leads, neutralise
 
 
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
@@ -22,7 +22,7 @@ def test_ordinary_values_are_left_alone(cell):
 
 
 def test_a_units_leads_carry_their_evidence_chain_and_nothing_clear(demo_run, small_world, tmp_path):
-    from flows.scan import load_names, scan_path
+    from flows.privacy.scan import load_names, scan_path
 
     settings, _ = demo_run
     con = duckdb.connect(str(settings.warehouse), read_only=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import ledger, workdb
-from flows.publish import content_hashes
+from flows import workdb
+from flows.ingest import ledger
+from flows.publish.warehouse import content_hashes
 from tests.conftest import world_settings
 
 START, DAYS, SCALE, SEED = date(2026, 5, 1), 5, 0.02, 3

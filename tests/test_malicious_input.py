@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import ledger
-from flows.extract.files import load_file_batch, pending_batches
+from flows.ingest import ledger
+from flows.ingest.extract.files import load_file_batch, pending_batches
+from flows.ingest.validate import open_context
 from flows.settings import Settings
-from flows.validate import open_context
 from tests.fixtures_landing import CDR_COLS, SUB_COLS, cdr_row, csv_bytes, jsonl_bytes, subscriber_row, txn, write_batch
 
 MAX_LINE = 64 * 1024

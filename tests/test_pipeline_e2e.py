@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.publish import content_hashes
+from flows.publish.warehouse import content_hashes
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -74,7 +74,7 @@ def test_nothing_published_holds_a_clear_identifier(first_run, world, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.scan import load_names, scan_path
+    from flows.privacy.scan import load_names, scan_path
 
     settings, summary = first_run
     names = load_names(world["police_url"])
@@ -107,7 +107,7 @@ def test_run_without_a_key_stops_with_a_clear_error(world, tmp_path):
 
 
 def test_query_is_read_only_and_cannot_read_files(first_run):
-    from flows.query import QueryRefused, run_query
+    from flows.analyst.query import QueryRefused, run_query
 
     settings, _ = first_run
     cols, rows = run_query(settings.warehouse, "select count(*) as n from marts.fct_cases")
@@ -124,7 +124,7 @@ def test_query_is_read_only_and_cannot_read_files(first_run):
 def test_trace_prints_the_money_path_of_a_case_from_the_published_warehouse(first_run):
     import json
 
-    from flows.trace import trace_case
+    from flows.analyst.trace import trace_case
 
     settings, _ = first_run
     con = duckdb.connect(str(settings.warehouse), read_only=True)

@@ -75,7 +75,7 @@ def test_portal_loads_without_errors_renders_charts_and_its_links_resolve(demo_r
 
 
 def test_portal_holds_no_clear_identifiers(demo_run, small_world):
-    from flows.scan import load_names, scan_path
+    from flows.privacy.scan import load_names, scan_path
 
     settings, _ = demo_run
     findings = list(scan_path(settings.portal_dir, load_names(small_world["police_url"])))

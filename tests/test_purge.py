@@ -14,9 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import ledger, pii, purge, vault, workdb
-from flows.publish import content_hashes
-from flows.scan import _scan_relations, load_names
+from flows import workdb
+from flows.ingest import ledger
+from flows.privacy import pii, purge, vault
+from flows.privacy.scan import _scan_relations, load_names
+from flows.publish.warehouse import content_hashes
 from flows.settings import Settings
 from tests.conftest import world_settings
 
@@ -136,7 +138,7 @@ def test_purging_everything_then_a_run_and_a_full_refresh_publish_the_same_marts
 @pytest.mark.slow
 def test_purging_every_table_of_the_hand_made_world_keeps_its_marts(tmp_path):
     """Every kind of personal value (police cases, contacts, transfers, typos, 15-digit IDs) through dbt."""
-    from flows.scan import Names
+    from flows.privacy.scan import Names
     from tests.fixtures_raw import NAMES, build_raw_db
     from tests.test_dbt_build import KEY, run_dbt, snapshot_marts
 

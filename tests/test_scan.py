@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.identifiers import id_check_char, luhn_ok
-from flows.scan import Names, scan_path
+from flows.privacy.scan import Names, scan_path
+from rules.identifiers import id_check_char, luhn_ok
 
 
 def _valid_id(prefix17: str = "42092219850312457") -> str:

@@ -51,7 +51,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 _READ_AUTOMATION = """
 from prefect.automations import Automation
-from flows.deployments import AUTOMATION
+from flows.operations.deployments import AUTOMATION
 a = Automation.read(name=AUTOMATION)
 print(a.actions[0].type, *sorted(a.trigger.expect))
 """
@@ -143,9 +143,10 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
 
 @pytest.mark.parametrize("sources", [["police"]])
 def test_deployments_carry_schedules_and_no_secrets(sources):
-    from flows.deployments import DAILY, POLICE, deployments
+    from flows.operations.deployments import DAILY, POLICE, deployments
+    from flows.pipeline import pipeline
 
-    deps = {d.name: d for d in deployments()}
+    deps = {d.name: d for d in deployments(pipeline)}
     assert set(deps) == {DAILY, POLICE}
     assert deps[POLICE].parameters == {"sources": sources}
     assert deps[DAILY].schedules and deps[POLICE].schedules

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.contracts import table
+from flows.ingest.validate import build_data_docs, open_context, validate_frame
 from flows.settings import Settings
-from flows.validate import build_data_docs, open_context, validate_frame
+from rules.contracts import table
 from tests.fixtures_landing import make_card, make_id
 
 
@@ -136,7 +136,7 @@ def test_duckdb_conditions_agree_with_the_python_rules() -> None:
     import duckdb
 
     from expectations.custom import SQL_CONDITIONS, install_sql_rules, parse_local_timestamp
-    from flows.identifiers import is_valid_card, is_valid_id, is_valid_phone
+    from rules.identifiers import is_valid_card, is_valid_id, is_valid_phone
 
     limit = "2026-05-11 00:00:00"
     python = {

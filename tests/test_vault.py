@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from flows import pii
+from flows.privacy import pii
+from flows.privacy.vault import VaultError, reveal, sync, vault_path, verify_reveal_log
 from flows.settings import Settings
-from flows.vault import VaultError, reveal, sync, vault_path, verify_reveal_log
 
 PII_KEY, VAULT_KEY = "unit-test-token-key", "unit-test-vault-key"
 PHONE, CARD = "13900001111", "6222000011112222333"

@@ -1,13 +1,13 @@
 {#-
     Canonical forms, validity checks, tokens and masks of personal identifiers.
-    Python twin: flows/pii.py (keep both in step; tests/test_dbt_build.py compares them).
-    Tokens: pii_token(kind, canonical) is a DuckDB function registered by the plugin flows.dbt_plugin.
+    Python twin: flows/privacy/pii.py (keep both in step; tests/test_dbt_build.py compares them).
+    Tokens: pii_token(kind, canonical) is a DuckDB function registered by the plugin flows.build.dbt_plugin.
 -#}
 
 
 {#- ------------------------------------------------------- purged forms -#}
 {#-
-    A clear value past retention is replaced in raw by its purged form (flows/pii.py, flows/purge.py): JSON
+    A clear value past retention is replaced in raw by its purged form (flows/privacy/pii.py, flows/privacy/purge.py): JSON
     starting '{"~pf"' carrying the token (t), the mask (m), validity flags (v, n), the phone kind (k) and, for
     IDs, the stand-in (s) identity resolution may keep. The normalise_* macros pass it through unchanged; the
     mask, validity and kind macros read its features; pii_token returns its token.
@@ -231,7 +231,7 @@
 {%- endmacro %}
 
 {#- ---------------------------------------------------------------- tokens -#}
-{#- token: pii_token(kind, canonical), the keyed HMAC registered on the connection by flows.dbt_plugin. -#}
+{#- token: pii_token(kind, canonical), the keyed HMAC registered on the connection by flows.build.dbt_plugin. -#}
 {% macro token(kind, canonical) -%}
     pii_token('{{ kind }}', {{ canonical }})
 {%- endmacro %}

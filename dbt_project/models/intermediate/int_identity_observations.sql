@@ -1,5 +1,5 @@
 -- Every sighting of a person in any source, with what identifies them (tokens). For the mistyped-check-character
--- rule of int_identity_resolved: match keys (pii_match_key, keyed, flows.pii.match_key) of the ID's first 17
+-- rule of int_identity_resolved: match keys (pii_match_key, keyed, flows.privacy.pii.match_key) of the ID's first 17
 -- characters and of the name, equal whether the value is still clear or already purged (a stand-in), so a
 -- retention purge between two sightings of a person does not change who they are. The clear name goes no further.
 with subscribers as (

@@ -10,8 +10,8 @@ latest as (
 ),
 
 -- The phones, cards and WeChat ids written in the narrative (full-width digits, spaces, hyphens, +86 handled):
--- extracted here so that no later model reads the free text. A purged narrative (flows/purge.py) carries exactly
--- these (kind, token, mask; flows.pii.purged_narrative, the Python twin of this extraction).
+-- extracted here so that no later model reads the free text. A purged narrative (flows/privacy/purge.py) carries exactly
+-- these (kind, token, mask; flows.privacy.pii.purged_narrative, the Python twin of this extraction).
 narrative_text as (
     -- spaces and hyphens removed so that a number written in groups ('1xx-xxxx xxxx') reads as one number
     select

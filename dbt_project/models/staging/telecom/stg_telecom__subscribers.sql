@@ -12,7 +12,7 @@ normalised as (
 ),
 
 keyed as (
-    -- versions are told apart by the token: a purged version (flows/purge.py) keeps it, not the number
+    -- versions are told apart by the token: a purged version (flows/privacy/purge.py) keeps it, not the number
     select
         *,
         {{ token('phone', 'msisdn_canonical') }} as msisdn_token

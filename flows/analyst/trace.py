@@ -13,7 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows.query import open_readonly
+from flows.analyst.query import open_readonly
+from flows.errors import UserError
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Trace:
         return len(seen)
 
 
-class CaseNotFound(LookupError):
+class CaseNotFound(UserError, LookupError):
     """No such case in the published warehouse."""
 
 

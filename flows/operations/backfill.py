@@ -5,7 +5,7 @@ range back to extraction: in one transaction per source, each recorded delivery 
 landing zone still holds has its rows deleted from raw and quarantine, its ledger rows marked
 ``replaced`` (their counts stay as history) and its batch record set to ``released`` (or ``replaced``,
 when the landing zone now holds another delivery of that day). The run then takes those batches like any
-pending batch (``flows.extract.files.pending_batches`` already returns released and unseen deliveries, so
+pending batch (``flows.ingest.extract.files.pending_batches`` already returns released and unseen deliveries, so
 the extract step needs no change), through the same extract and validate path, and rebuilds and
 publishes the warehouse from scratch.
 
@@ -13,7 +13,7 @@ A crash between the withdrawal and the reload leaves the batches released: the n
 A batch the landing zone no longer holds is never withdrawn (nothing could bring its rows back).
 A re-taken row identical to a version a later batch already loaded counts as a duplicate this time (the
 later version is kept, as staging would prefer it anyway): the ledger balances either way. A range that
-reaches into a period purged for retention (``flows.purge``) is refused: its personal data may not be
+reaches into a period purged for retention (``flows.privacy.purge``) is refused: its personal data may not be
 loaded again.
 """
 
@@ -28,20 +28,21 @@ from datetime import date
 import duckdb
 import fsspec
 
-from flows import ledger
-from flows.contracts import FILE_SOURCES
-from flows.extract.common import transaction
-from flows.quarantine import delete_delivery
+from flows.errors import UserError
+from flows.ingest import ledger
+from flows.ingest.extract.common import transaction
+from flows.ingest.quarantine import delete_delivery
 from flows.settings import Settings
+from rules.contracts import FILE_SOURCES
 
 log = logging.getLogger("fraudbrain.backfill")
 
-MANIFEST = "_SUCCESS"  # as flows.extract.files: a batch folder is complete once it holds its manifest
+MANIFEST = "_SUCCESS"  # as flows.ingest.extract.files: a batch folder is complete once it holds its manifest
 _BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
 _WITHDRAWN_STATES = (ledger.LOADED, ledger.HELD, ledger.REFUSED)
 
 
-class BadRange(ValueError):
+class BadRange(UserError, ValueError):
     """The date range or the sources of a backfill make no sense."""
 
 
@@ -134,7 +135,7 @@ def refuse_purged(con: duckdb.DuckDBPyConnection, source: str, first: date) -> N
     ).fetchone()[0]
     if not purges:
         return
-    from flows.purge import PurgedBatch, refuse_replay_if_purged
+    from flows.privacy.purge import PurgedBatch, refuse_replay_if_purged
 
     try:
         refuse_replay_if_purged(con, source, str(first))

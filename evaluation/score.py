@@ -2,7 +2,7 @@
 
 ``evaluate(truth_dir, warehouse, pii_key)`` reads the ground truth (``simulator/TRUTH.md``, clear
 identifiers) and the published warehouse (opened read-only; tokens only), tokenises every truth identifier
-with ``flows.pii`` (canonical form first, so messy or 15-digit writings give the warehouse's token) and
+with ``flows.privacy.pii`` (canonical form first, so messy or 15-digit writings give the warehouse's token) and
 scores each finding type. Nothing clear leaves this module: every identifier in an ``Evaluation`` is a
 token (32 hex), a case number, or a gang / cluster id. ``render`` prints it; ``Evaluation.to_json`` is
 the machine form. Full definitions, with examples: ``docs/EVALUATION.md``.
@@ -74,7 +74,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from flows.pii import canonical_card, canonical_id, canonical_phone, token
+from flows.privacy.pii import canonical_card, canonical_id, canonical_phone, token
 
 TOP_N = 5
 WARNING_LOOKBACK_HOURS = 48
@@ -260,7 +260,7 @@ def load_truth(truth_dir: Path) -> Truth:
 
 @dataclass(frozen=True)
 class Tokens:
-    """Canonicalise (flows.pii) then tokenise a clear identifier of the truth; None when empty."""
+    """Canonicalise (flows.privacy.pii) then tokenise a clear identifier of the truth; None when empty."""
 
     key: str
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TextIO
 
 import duckdb
 
-from flows.contracts import Table
+from rules.contracts import Table
 
 BLOCK = 1 << 20
 _LINE = "_line"

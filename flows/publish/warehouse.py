@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.portal import build_portal
+from flows.publish.portal import build_portal
 from flows.settings import Settings
 
 PUBLISHED_SCHEMAS = ("marts", "audit")

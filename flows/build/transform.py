@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flows.settings import Settings
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 LAYERS = ("staging", "intermediate", "marts")
 
 
@@ -66,7 +66,7 @@ def _dbt_args(settings: Settings, args: tuple[str, ...]) -> list[str]:
 
 
 class _WorkerProcess:
-    """The dbt worker (flows/dbt_worker.py) of one configuration, fed one command at a time."""
+    """The dbt worker (flows/build/dbt_worker.py) of one configuration, fed one command at a time."""
 
     def __init__(self, settings: Settings, key: str) -> None:
         self.key = key
@@ -75,13 +75,13 @@ class _WorkerProcess:
         logs.mkdir(parents=True, exist_ok=True)
         self._stderr = open(logs / "dbt-worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.dbt_worker", str(write_fd)],
+            [sys.executable, "-m", "flows.build.dbt_worker", str(write_fd)],
             env=dbt_env(settings),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             pass_fds=(write_fd,),
-            cwd=str(Path(__file__).resolve().parents[1]),
+            cwd=str(Path(__file__).resolve().parents[2]),
             text=True,
         )
         os.close(write_fd)
@@ -141,7 +141,7 @@ atexit.register(close_worker)
 
 
 def run_dbt(settings: Settings, *args: str) -> DbtResult:
-    """Run one dbt command in the run's dbt worker process (parsed once; see flows/dbt_worker.py).
+    """Run one dbt command in the run's dbt worker process (parsed once; see flows/build/dbt_worker.py).
 
     Not in this process: dbt-duckdb keeps its connection open in-process, and dbt's globals are not
     meant to share a process with a flow.

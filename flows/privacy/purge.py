@@ -4,14 +4,15 @@ A batch is past retention when its date (`_batch`: the delivery's date for file 
 watermark for police rows) lies before the cutoff, today (Asia/Shanghai) minus `FRAUDBRAIN_RETENTION_DAYS`.
 The batch date, not the wall-clock load time, decides: a backfill loaded today ages like the days it holds.
 
-In raw, every personal value of such a row is replaced, in place, by its *purged form* (`flows.pii`): JSON
+In raw, every personal value of such a row is replaced, in place, by its *purged form* (`flows.privacy.pii`): JSON
 carrying only the derived features the staging models use (token, published mask, validity flags, phone
 kind; for IDs a stand-in keeping region, birth year and last four), names by a stand-in keeping the surname
 and, through a keyed hash, equality; a case narrative (free text) by the identifiers staging extracts from it
-(kind, token, mask: `flows.pii.purged_narrative`). The staging macros recognise the form and pass the features through,
+(kind, token, mask: `flows.privacy.pii.purged_narrative`). The staging macros recognise the form and pass the
+features through,
 so a rebuild publishes the same marts. Rows are not deleted: the ledger still balances. Quarantined rows
 lose their record text (a quarantined row of a purged period cannot be replayed). Before anything is
-replaced, the clear values are sealed into the vault (`flows.vault.seal`), so `fraudbrain reveal` still
+replaced, the clear values are sealed into the vault (`flows.privacy.vault.seal`), so `fraudbrain reveal` still
 answers for their tokens. Each purge is recorded in `audit.purges` (counts per table, never values).
 """
 
@@ -27,7 +28,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from flows import pii, vault, workdb
+from flows import workdb
+from flows.errors import UserError
+from flows.privacy import pii, vault
 from flows.runtime import run_lock
 from flows.settings import Settings
 
@@ -60,7 +63,7 @@ def purge_narrative(key: str, value: str) -> tuple[str, list[SealItem]]:
     return pii.purged_narrative(key, value), sorted(found)
 
 
-class PurgedBatch(RuntimeError):
+class PurgedBatch(UserError, RuntimeError):
     """A batch of a purged period: its quarantined rows' clear text is gone, it cannot be replayed."""
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows.query import open_readonly
+from flows.analyst.query import open_readonly
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

@@ -7,7 +7,7 @@ import os
 from datetime import timedelta
 from uuid import UUID
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.automations import Automation
 from prefect.client.orchestration import get_client
 from prefect.deployments.runner import RunnerDeployment
@@ -16,8 +16,8 @@ from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron, Interval
 
-from flows import freshness
-from flows.pipeline import pipeline
+from flows.errors import UserError
+from flows.operations import freshness
 from flows.settings import Settings
 
 log = logging.getLogger("fraudbrain.serve")
@@ -30,16 +30,16 @@ TIMEZONE = "Asia/Shanghai"
 AUTOMATION = "fraudbrain: source stale or missing a day"
 
 
-class NoPrefectServer(RuntimeError):
+class NoPrefectServer(UserError, RuntimeError):
     """`fraudbrain serve` needs a Prefect server to register its schedules with."""
 
 
-class NoNotificationBlock(RuntimeError):
+class NoNotificationBlock(UserError, RuntimeError):
     """FRAUDBRAIN_ALERT_BLOCK names a block the Prefect server does not hold."""
 
 
-def deployments(daily_cron: str = "30 2 * * *", police_every_s: int = 900) -> list[RunnerDeployment]:
-    """The daily full pipeline (all sources) and a frequent run that takes new police cases.
+def deployments(pipeline: Flow, daily_cron: str = "30 2 * * *", police_every_s: int = 900) -> list[RunnerDeployment]:
+    """The daily full ``pipeline`` (all sources) and a frequent run of it that takes new police cases.
 
     Settings (landing, police URL, warehouse, keys) come from the serving process's FRAUDBRAIN_*
     environment, never from deployment parameters, so no key is ever stored by the Prefect server.
@@ -64,7 +64,7 @@ def deployments(daily_cron: str = "30 2 * * *", police_every_s: int = 900) -> li
 
 
 def freshness_automation(settings: Settings, block_document_id: UUID | None) -> Automation:
-    """Reacts to the events the pipeline emits for stale sources and missing days (``flows.freshness``).
+    """Reacts to the events the pipeline emits for stale sources and missing days (``flows.operations.freshness``).
 
     One firing per source at most every ``alert_repeat_hours``: the daily and the frequent runs both
     check freshness, and a silent source should not page someone every 15 minutes. With a notification
@@ -123,11 +123,12 @@ def ensure_freshness_automation(settings: Settings) -> Automation:
     return wanted
 
 
-def serve_all(daily_cron: str, police_every_s: int, settings: Settings | None = None) -> None:
+def serve_all(pipeline: Flow, daily_cron: str, police_every_s: int, settings: Settings | None = None) -> None:
+    """Serve ``pipeline``'s deployments (the caller passes the flow: operations never import the pipeline)."""
     if not os.environ.get("PREFECT_API_URL"):
         raise NoPrefectServer(
             "PREFECT_API_URL is not set: start a server (infra/prefect-server.sh) and "
             "export PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
     ensure_freshness_automation(settings or Settings())
-    serve(*deployments(daily_cron, police_every_s), limit=1)
+    serve(*deployments(pipeline, daily_cron, police_every_s), limit=1)

@@ -34,8 +34,8 @@ from expectations import all_suites
 from expectations.custom import install_sql_rules
 from expectations.rules import BATCH, FLAG, INFO, LINE_COLUMN, ROW
 from expectations.sql_engine import DuckDBExecutionEngine
-from flows.contracts import Table
 from flows.settings import Settings
+from rules.contracts import Table
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from flows import pii
-from flows.dbt_plugin import register_token_functions
+from flows.errors import UserError
+from flows.privacy import pii
+from flows.privacy.sql_tokens import register_token_functions
 from flows.settings import Settings, key_fingerprint
 
 VAULT_DDL = (
@@ -50,11 +51,11 @@ KIND_HINTS = (
     ("id", "id"),
 )
 GENESIS = "0" * 64
-# an ID stand-in (a purged value, flows.pii.id_stand_in: '~' in 11th place) is no clear value: never sealed
+# an ID stand-in (a purged value, flows.privacy.pii.id_stand_in: '~' in 11th place) is no clear value: never sealed
 _NOT_STAND_IN = """coalesce(substr("{col}", 11, 1), '') <> '~'"""
 
 
-class VaultError(RuntimeError):
+class VaultError(UserError, RuntimeError):
     """The vault cannot answer: wrong key, no reason given, unknown token, broken audit chain."""
 
 
@@ -115,7 +116,7 @@ def _stage_identifiers(con: duckdb.DuckDBPyConnection, pii_key: str) -> int:
         con.execute(f'create or replace table scratch.view_rows as select distinct {wanted} from work.staging."{t}"')
         for tc in tokens:
             for cc in canonicals:
-                # an ID stand-in (a purged value, flows.pii.id_stand_in) is no clear value: never sealed
+                # an ID stand-in (a purged value, flows.privacy.pii.id_stand_in) is no clear value: never sealed
                 both = f'"{tc}" is not null and "{cc}" is not null and {_NOT_STAND_IN.format(col=cc)}'
                 sample = con.execute(f'select "{tc}", "{cc}" from scratch.view_rows where {both} limit 20').fetchall()
                 if sample and all(_kind_for(tc, tok, can, pii_key) for tok, can in sample):
@@ -190,7 +191,7 @@ def _insert_entries(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> int:
 def seal(settings: Settings, items: Iterable[tuple[str, str, str]]) -> int:
     """Seal (token, kind, clear canonical) triples the vault does not hold yet; returns how many were added.
 
-    The purge (`flows.purge`) seals every clear value before it leaves raw, so `reveal` keeps answering.
+    The purge (`flows.privacy.purge`) seals every clear value before it leaves raw, so `reveal` keeps answering.
     """
     pii_key = settings.resolved_pii_key()
     aead, key_id = _aead(settings.resolved_vault_key()), key_fingerprint(pii_key)

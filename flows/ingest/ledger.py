@@ -30,7 +30,7 @@ from dataclasses import astuple, dataclass, fields
 
 import duckdb
 
-from flows.contracts import ALL_TABLES, LINEAGE_COLUMNS, Table
+from rules.contracts import ALL_TABLES, LINEAGE_COLUMNS, Table
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from flows.contracts import Table
-from flows.ledger import LOADED, LedgerRow
-from flows.validate import ValidationOutcome
+from flows.ingest.ledger import LOADED, LedgerRow
+from flows.ingest.validate import ValidationOutcome
+from rules.contracts import Table
 
 
 @dataclass(frozen=True)

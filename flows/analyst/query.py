@@ -7,8 +7,10 @@ from typing import Any
 
 import duckdb
 
+from flows.errors import UserError
 
-class QueryRefused(RuntimeError):
+
+class QueryRefused(UserError, RuntimeError):
     """The query could not run: no warehouse, a write, or a read outside the warehouse."""
 
 

@@ -1,7 +1,7 @@
 """Canonical forms, tokens and masks of personal identifiers: the Python twin of the dbt macros.
 
 The warehouse canonicalises identifiers in SQL (``dbt_project/macros/identifiers.sql``) and tokenises
-them with the DuckDB function ``pii_token`` (``flows.dbt_plugin``). This module is the same rule in
+them with the DuckDB function ``pii_token`` (``flows.build.dbt_plugin``). This module is the same rule in
 plain Python, for the re-identification vault, the evaluation and the tests: a value canonicalised
 and tokenised here equals the value the warehouse publishes for the same key.
 
@@ -17,7 +17,7 @@ import json
 import re
 from datetime import date
 
-from flows.identifiers import id_check_char, luhn_ok
+from rules.identifiers import id_check_char, luhn_ok
 
 TOKEN_KINDS = ("id", "phone", "card", "imei", "device", "ip")
 
@@ -159,11 +159,11 @@ def mask_name(name: str | None) -> str | None:
     return (s[0] + "*") if s else None
 
 
-# ---- purged forms (retention: `flows.purge`) ---------------------------------------------------------
+# ---- purged forms (retention: `flows.privacy.purge`) ---------------------------------------------------------
 # A clear value past its retention period is replaced in raw by its *purged form*: JSON carrying only the
 # derived, non-identifying features the staging models use (the token, the published mask, validity flags).
 # The staging macros (`dbt_project/macros/identifiers.sql`) recognise it by its prefix and pass the features
-# through; the token function (`flows.dbt_plugin`) returns the carried token.
+# through; the token function (`flows.build.dbt_plugin`) returns the carried token.
 PURGED_PREFIX = '{"~pf"'
 NAME_STAND_IN = "~pf~"  # a purged name: surname + "~pf~" + keyed hash (equality and surname kept)
 ID_STAND_IN_MARK = "~"  # 11th character of an ID stand-in: region + birth year + "~" + keyed 3 + last 4

@@ -5,13 +5,35 @@ Counts, names of checks and links only: no value of any row ever reaches an arti
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 if TYPE_CHECKING:
-    from flows.pipeline import RunSummary
     from flows.settings import Settings
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str = "running"
+    batches: list[str] = field(default_factory=list)  # "<source> <batch>: <status>"
+    ledger: dict[str, int] = field(default_factory=dict)  # totals this run: read/loaded/quarantined/duplicate
+    built: bool = False
+    dbt_nodes: int = 0
+    published: dict[str, int] = field(default_factory=dict)
+    warehouse: Path | None = None
+    data_docs: Path | None = None
+    dbt_docs: Path | None = None
+    portal: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    failed_sources: dict[str, str] = field(default_factory=dict)  # source -> why its branch failed
+    withdrawn: list[str] = field(default_factory=list)  # backfill: "<source>: N batch(es) to take again"
+    alerts: list[str] = field(default_factory=list)  # freshness alerts after this run
+    log_file: Path | None = None
+    message: str = ""
 
 
 def ledger_by_status(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[Any, ...]]:

@@ -1,56 +1,21 @@
-"""dbt-duckdb plugin: registers the pseudonymisation functions on every dbt connection.
+"""The keyed token functions as DuckDB functions: ``pii_token``, ``pii_match_key``, ``token_key_id``.
 
-Declared in ``dbt_project/profiles.yml``::
-
-    plugins:
-      - module: flows.dbt_plugin
-
-Functions registered (DuckDB scalar UDFs, vectorised over Arrow arrays):
-
-- ``pii_token(kind VARCHAR, canonical VARCHAR) -> VARCHAR``: first 32 lowercase hex characters of
-  HMAC-SHA256(key, ``kind:canonical``); NULL in either argument gives NULL. Same as ``flows.pii.token``.
-  A *purged form* (``flows.pii.PURGED_PREFIX``: a value past retention, replaced in raw by its features)
-  gives the token it carries.
-- ``pii_match_key(kind VARCHAR, value VARCHAR) -> VARCHAR``: what identity resolution compares, equal for a
-  clear value and its purged form (``flows.pii.match_key``): kind ``id17``, the first 17 characters of an
-  18-character ID's stand-in; kind ``name``, the name's stand-in. NULL in either argument gives NULL.
-- ``token_key_id() -> VARCHAR``: the public fingerprint of the key (``flows.settings.key_fingerprint``).
-
-The key is read from the environment variable ``FRAUDBRAIN_PII_KEY`` when the connection is configured.
-It never passes through dbt (no var, no compiled SQL, no manifest, no log line).
+Registered on dbt's connections by the dbt-duckdb plugin (``flows.build.dbt_plugin``) and on the vault's
+connection (``flows.privacy.vault``). The key is an argument here, never SQL text: it stays out of query plans,
+compiled SQL and logs. Same tokens as ``flows.privacy.pii.token`` (tests/test_identifiers.py checks).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-from typing import Any
 
 import pyarrow as pa
-from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import VARCHAR
 
-from flows.pii import PURGED_PREFIX, match_key
+from flows.privacy.pii import PURGED_PREFIX, match_key
 from flows.settings import key_fingerprint
-
-KEY_ENV = "FRAUDBRAIN_PII_KEY"
-
-
-class MissingKeyError(RuntimeError):
-    """FRAUDBRAIN_PII_KEY is not set for a dbt run."""
-
-
-def _read_key() -> str:
-    key = os.environ.get(KEY_ENV, "")
-    if not key:
-        raise MissingKeyError(
-            f"{KEY_ENV} is not set: the dbt build tokenises identifiers and needs the pseudonymisation key "
-            "in its environment (never as a dbt var or in a file)."
-        )
-    return key
-
 
 BLOCK = 64  # SHA-256's block size
 
@@ -112,7 +77,7 @@ MATCH_KEY_CACHE_LIMIT = 1_000_000  # match keys remembered across batches
 
 
 def make_match_key_function(key: str):
-    """An Arrow UDF computing identity-resolution match keys (``flows.pii.match_key``), cached: the same IDs and
+    """An Arrow UDF computing identity-resolution match keys (``flows.privacy.pii.match_key``), cached: the same IDs and
     names recur across sources."""
     cache: dict[tuple[str, str], str | None] = {}
 
@@ -132,21 +97,6 @@ def make_match_key_function(key: str):
         return pa.array(out, pa.string())
 
     return pii_match_key
-
-
-class Plugin(BasePlugin):
-    def initialize(self, plugin_config: dict[str, Any]) -> None:
-        self._key: str | None = None
-        # pyarrow's first array construction costs ~1.5 s: pay it once here, not inside a query
-        pa.array(["warm-up"], pa.string())
-
-    def _key_or_raise(self) -> str:
-        if self._key is None:
-            self._key = _read_key()
-        return self._key
-
-    def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        register_token_functions(conn, self._key_or_raise())
 
 
 def register_token_functions(conn: DuckDBPyConnection, key: str) -> None:

@@ -22,12 +22,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from expectations.police import MONEY_COLUMNS
-from flows import ledger
-from flows.contracts import POLICE, Table
-from flows.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
-from flows.ledger import HELD, LOADED, LedgerRow
+from flows.ingest import ledger
+from flows.ingest.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
+from flows.ingest.ledger import HELD, LOADED, LedgerRow
+from flows.ingest.validate import DQContext, open_context, unusable_rate_failure, validate_relation
 from flows.settings import Settings
-from flows.validate import DQContext, open_context, unusable_rate_failure, validate_relation
+from rules.contracts import POLICE, Table
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ A batch is taken only with its ``_SUCCESS`` manifest; a damaged delivery (manife
 gzip, over-long line) is refused whole; a batch failing a batch-level DQ gate is held; otherwise its rows
 go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger rows.
 
-Each file is parsed into a DuckDB temp table (flows/extract/parse.py), validated there by its GX suite
-(flows/validate.py) and routed by SQL (flows/extract/common.py). Hostile input is refused, never followed:
+Each file is parsed into a DuckDB temp table (flows/ingest/extract/parse.py), validated there by its GX suite
+(flows/ingest/validate.py) and routed by SQL (flows/ingest/extract/common.py). Hostile input is refused, never followed:
 symbolic links, names the contract does not know (a ``../`` path in ``_SUCCESS`` is never opened), gzip
 bombs (``max_gzip_ratio``), oversized or ill-shaped manifests.
 """
@@ -28,14 +28,14 @@ from typing import Any, BinaryIO
 import duckdb
 import fsspec
 
-from flows import ledger
-from flows.contracts import FILE_SOURCES, Table, by_file
-from flows.extract import parse
-from flows.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
-from flows.ledger import HELD, LOADED, REFUSED, LedgerRow
-from flows.quarantine import delete_delivery
+from flows.ingest import ledger
+from flows.ingest.extract import parse
+from flows.ingest.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
+from flows.ingest.ledger import HELD, LOADED, REFUSED, LedgerRow
+from flows.ingest.quarantine import delete_delivery
+from flows.ingest.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_relation
 from flows.settings import Settings
-from flows.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_relation
+from rules.contracts import FILE_SOURCES, Table, by_file
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from flows import freshness
+from flows.operations import freshness
 from flows.settings import Settings
 
 FILE_SOURCES = freshness.FILE_SOURCES

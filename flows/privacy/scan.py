@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.identifiers import luhn_ok
+from rules.identifiers import luhn_ok
 
 # (?<![0-9A-Za-z]) ... (?![0-9A-Za-z]): no letter or digit may touch the match.
 _B = r"(?<![0-9A-Za-z０-９])"
