@@ -124,3 +124,19 @@ def test_shipped_code_never_imports_the_development_tools(pkg: str) -> None:
 def test_the_wheel_ships_the_warehouse_not_the_development_tools() -> None:
     meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert set(meta["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]) == SHIPPED
+
+
+def test_a_built_wheel_holds_the_dbt_project_and_no_development_tools(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run([str(uv), "build", "--wheel", "-q", "-o", str(tmp_path)], cwd=REPO, check=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.startswith("fraudbrain-")}
+    assert tops == SHIPPED
+    assert "flows/build/dbt_project/dbt_project.yml" in names
+    assert any(n.startswith("flows/build/dbt_project/models/marts/") for n in names)
+    assert not any("/target/" in n or "/logs/" in n for n in names)

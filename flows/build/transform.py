@@ -15,7 +15,15 @@ from pathlib import Path
 
 from flows.settings import Settings
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+def _dbt_project_dir() -> Path:
+    """The dbt project: packaged beside this module in an installed wheel, else the checkout's ``dbt_project/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "dbt_project"
+    return packaged if (packaged / "dbt_project.yml").exists() else here.parents[1] / "dbt_project"
+
+
+DBT_PROJECT_DIR = _dbt_project_dir()
 LAYERS = ("staging", "intermediate", "marts")
 
 
@@ -81,7 +89,7 @@ class _WorkerProcess:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             pass_fds=(write_fd,),
-            cwd=str(Path(__file__).resolve().parents[2]),
+            cwd=str(DBT_PROJECT_DIR.parent),
             text=True,
         )
         os.close(write_fd)
