@@ -82,7 +82,8 @@ def load_police(con: duckdb.DuckDBPyConnection, police_db: Path) -> None:
     src = sqlite3.connect(f"file:{police_db}?mode=ro", uri=True)
     try:
         for t in POLICE:
-            cols = ", ".join(f'cast("{c}" as text)' for c in t.columns)
+            have = {d[0] for d in src.execute(f'select * from "{t.name}" where 0').description}
+            cols = ", ".join(f'cast("{c}" as text)' if c in have else "null" for c in t.columns)  # police revision 1
             rows = src.execute(f'select {cols} from "{t.name}"').fetchall()
             table = _ensure_table(con, t)
             frame = pd.DataFrame.from_records(rows, columns=list(t.columns))

@@ -37,7 +37,7 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)  # one line
             raise typer.Exit(exc.exit_code) from exc
 
 
@@ -99,6 +99,30 @@ def backfill(
     _run_pipeline(settings, summary_json, no_progress, sources=sources, backfill=(first.date(), last.date()))
 
 
+@app.command()
+def rebind(
+    landing: Annotated[str | None, typer.Option(help="the new landing zone URL [FRAUDBRAIN_LANDING]")] = None,
+    police_url: Annotated[str | None, typer.Option(help="the new police database URL [FRAUDBRAIN_POLICE_URL]")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="the new published warehouse [FRAUDBRAIN_WAREHOUSE]")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+) -> None:
+    """Move a work directory to sources at another location (a copy, a new mount) or to another warehouse.
+
+    Refused unless the new landing zone serves every delivery already loaded and the police database has the
+    contract's tables. For another world, use a new --work-dir instead.
+    """
+    from flows.ingest.binding import rebind as do_rebind
+
+    settings = _settings(landing=landing, police_url=police_url, warehouse=warehouse, work_dir=work_dir)
+    done = do_rebind(settings)
+    console.print(
+        f"work directory {settings.work_dir} bound to landing {done.new.landing}, police {done.new.police}, "
+        f"warehouse {done.new.warehouse} ({done.deliveries_checked} loaded deliveries found there)",
+        markup=False,
+        highlight=False,
+    )
+
+
 def _run_settings(*, demo: bool, **overrides: Any) -> Settings:
     settings = _settings(**overrides, demo=demo or None)
     settings.resolved_pii_key()
@@ -107,6 +131,10 @@ def _run_settings(*, demo: bool, **overrides: Any) -> Settings:
 
 
 def _run_pipeline(settings: Settings, summary_json: Path | None, no_progress: bool, **options: Any) -> None:
+    from flows.ingest.binding import ensure_bound
+
+    # the flow checks it too (deployments); here a refusal is its one line, before Prefect starts
+    ensure_bound(settings, options.get("sources") or ("telecom", "finance", "police"))
     from flows.pipeline import pipeline
     from flows.progress import listening, terminal_bars, wanted
 
@@ -143,6 +171,40 @@ def _print_summary(summary: Any) -> None:
     console.print(f"log:                {summary.log_file}")
     for alert in summary.alerts:
         err.print(f"[yellow]ALERT[/yellow] {alert}")
+
+
+@app.command("check-sources")
+def check_sources(
+    landing: Annotated[str | None, typer.Option(help="landing zone URL [FRAUDBRAIN_LANDING]")] = None,
+    police_url: Annotated[str | None, typer.Option(help="police database URL [FRAUDBRAIN_POLICE_URL]")] = None,
+    max_rows: Annotated[int, typer.Option(help="rows of each file read for the row checks")] = 200_000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the findings as JSON")] = False,
+) -> None:
+    """Check a landing zone and a police database against the contracts before onboarding a feed.
+
+    Per batch, file and table: structure, manifests, encodings, headers, tables and columns (police revision 1
+    or 2); the row defects the contracts allow are counted. Exit 1 with one line per violation.
+    """
+    from flows.ingest.conformance import check_sources as check
+    from flows.ingest.conformance import redacted
+
+    settings = _settings(landing=landing, police_url=police_url)
+    report = check(settings.landing, settings.police_url, max_rows)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        title = f"sources: {settings.landing} and {redacted(settings.police_url)}"
+        table = Table("checked", "rows", "note", "violations", title=title)
+        for c in report.checked:
+            table.add_row(c.what, "" if c.rows is None else f"{c.rows:,}", c.note, str(c.violations or ""))
+        console.print(table)
+        for key, n in sorted(report.counts.items()):
+            console.print(f"  {key}: {n:,}")
+        for v in report.violations:
+            console.print(f"VIOLATION {v}", markup=False, highlight=False)
+        console.print(f"{len(report.violations)} violations")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

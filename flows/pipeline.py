@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 
 from flows import progress, workdb
 from flows.build import transform
+from flows.ingest import binding
 from flows.ingest.extract import files, police
 from flows.operations import backfill as backfilling
 from flows.operations import freshness
@@ -114,6 +115,7 @@ def pipeline(
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
     summary = RunSummary(run_id)
     with run_lock(settings.work_dir), _run_log(settings, run_id) as log_file:
+        binding.ensure_bound(settings, sources)  # other sources or another warehouse: stop before reading
         summary.log_file = log_file
         logger = get_run_logger()
         with workdb.connect(settings) as con:

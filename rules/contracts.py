@@ -33,6 +33,14 @@ class Table:
     file: str | None = None  # file name inside a batch folder (file sources)
     kind: Literal["state", "event", "reference"] = "state"
     timestamps: tuple[str, ...] = field(default=())
+    # Columns a later revision of the contract added: a source still on the earlier revision has no such column
+    # at all (read as null). Their raw columns exist whatever the source's revision.
+    optional_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def base_columns(self) -> tuple[str, ...]:
+        """The columns every revision of the contract has: a source lacking one of them has drifted."""
+        return tuple(c for c in self.columns if c not in self.optional_columns)
 
     @property
     def raw_table(self) -> str:
@@ -269,10 +277,21 @@ POLICE = (
     Table(
         "police",
         "supervision_tasks",
-        ("task_id", "unit_code", "kind", "issued_at", "due_at", "completed_at", "feedback", "updated_at"),
+        (
+            "task_id",
+            "unit_code",
+            "kind",
+            "issued_at",
+            "due_at",
+            "completed_at",
+            "feedback",
+            "ref_no",
+            "updated_at",
+        ),
         required=("task_id", "unit_code", "kind", "issued_at", "due_at"),
         key=("task_id",),
         timestamps=("issued_at", "due_at", "completed_at", "updated_at"),
+        optional_columns=("ref_no",),  # revision 2 of police.md; sites are upgraded one at a time
     ),
     Table(
         "police",

@@ -80,6 +80,11 @@ class SimConfig(BaseModel):
     police_id_defect_rate: float = Field(0.08, ge=0, le=0.5, description="victim/suspect id_no mistyped")
     messy_number_rate: float = Field(0.6, ge=0, le=1, description="case numbers written messily")
     loss_mismatch_rate: float = Field(0.1, ge=0, le=1, description="loss_amount != sum of transfers")
+    police_revision: int = Field(
+        1, ge=1, le=2, description="police contract revision the database is on (2 adds supervision_tasks.ref_no)"
+    )
+    ref_no_empty_rate: float = Field(0.2, ge=0, le=1, description="lead follow-ups whose ref_no is left empty")
+    ref_no_typo_rate: float = Field(0.15, ge=0, le=1, description="ref_no typed with spaces, full width, a typo")
 
     # --- deliveries
     redelivery_rate: float = Field(0.0, ge=0, le=1, description="batches delivered damaged, then re-delivered")

@@ -164,6 +164,8 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
         ("id_no",),
     ),
 }
+# Columns a later revision of police.md added (before updated_at): revision 2 adds supervision_tasks.ref_no.
+REVISED: dict[int, dict[str, list[tuple[str, str]]]] = {2: {"supervision_tasks": [("ref_no", "t")]}}
 SQL_TYPES = {
     "sqlite": {"t": "TEXT", "i": "INTEGER", "ts": "TEXT", "m": "NUMERIC(14,2)", "d": "TEXT"},
     "postgresql": {"t": "TEXT", "i": "INTEGER", "ts": "TIMESTAMP(0)", "m": "NUMERIC(14,2)", "d": "DATE"},
@@ -196,12 +198,25 @@ def engine_for(url: str) -> Engine:
     return create_engine(url)
 
 
-def create_tables(conn: Connection) -> None:
+def columns(table: str, revision: int = 1) -> list[tuple[str, str]]:
+    """(column, kind) of a table in the given contract revision."""
+    cols = TABLES[table][0]
+    added = [c for r, tables in REVISED.items() if r <= revision for c in tables.get(table, [])]
+    return [*cols[:-1], *added, cols[-1]] if added else cols
+
+
+def create_tables(conn: Connection, revision: int = 1) -> None:
+    """The tables of the given revision; a database on an earlier one is upgraded as a site is (ALTER TABLE)."""
     dialect = conn.dialect.name
     types = SQL_TYPES["postgresql" if dialect == "postgresql" else "sqlite"]
-    for table, (cols, pk) in TABLES.items():
+    for table, (_, pk) in TABLES.items():
+        cols = columns(table, revision)
         body = ", ".join(f"{c} {types[k]}" for c, k in cols)
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(pk)}))"))
+        have = set(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
+        for c, k in cols:
+            if c not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {c} {types[k]}"))
 
 
 def _convert(value: object, kind: str, clock: Clock, pg: bool) -> object:
@@ -216,18 +231,18 @@ def _convert(value: object, kind: str, clock: Clock, pg: bool) -> object:
     return value
 
 
-def upsert(conn: Connection, clock: Clock, versions: list[tuple[int, str, Row]]) -> dict[str, int]:
+def upsert(conn: Connection, clock: Clock, versions: list[tuple[int, str, Row]], revision: int = 1) -> dict[str, int]:
     """Insert or replace rows by key, in `updated_at` order; returns rows written per table."""
     pg = conn.dialect.name == "postgresql"
     by_table: dict[str, list[Row]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     for _, table, row in sorted(versions, key=lambda v: v[0]):
-        cols, _ = TABLES[table]
+        cols = columns(table, revision)
         by_table[table].append({c: _convert(row.get(c), k, clock, pg) for c, k in cols})
         counts[table] += 1
     for table, rows in by_table.items():
-        cols, pk = TABLES[table]
-        names = [c for c, _ in cols]
+        _, pk = TABLES[table]
+        names = [c for c, _ in columns(table, revision)]
         update = ", ".join(f"{c} = excluded.{c}" for c in names if c not in pk)
         sql = (
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
@@ -486,6 +501,8 @@ def _stops_and_tasks(
         "feedback": None,
         "updated_at": issued,
     }
+    if w.config.police_revision >= 2:  # its own random stream: a revision-1 world keeps its bytes
+        task["ref_no"] = _ref_no(w, case_no, task["task_id"], issued, pd)
     pd.put(issued, "supervision_tasks", task)
     if rng.random() < 0.8:
         done = issued + int(rng.integers(DAY, 10 * DAY))
@@ -500,6 +517,27 @@ def _stops_and_tasks(
                 "feedback": f"已核查涉案银行卡开户人{w.name[holder]}，已约谈并固定证据。",
             },
         )
+
+
+def _ref_no(w: World, case_no: str, task_id: str, issued: int, pd: PoliceDay) -> str | None:
+    """The case a lead follow-up names, as the unit typed it (police.md revision 2): left empty sometimes,
+    sometimes with spaces, full-width digits or a wrong character (a defect in the truth)."""
+    rng = rng_for(w.seed, "police-ref-no", task_id)
+    if rng.random() < w.config.ref_no_empty_rate:
+        return None
+    if rng.random() >= w.config.ref_no_typo_rate:
+        return case_no
+    kind = int(rng.integers(3))
+    if kind == 0:
+        typed = f"{case_no[:1]} {case_no[1:7]} {case_no[7:]}"
+    elif kind == 1:
+        typed = case_no.translate(R.CHINESE_DIGITS_FULLWIDTH)
+    else:
+        at = int(rng.integers(1, len(case_no)))
+        typed = case_no[:at] + str((int(case_no[at]) + 1) % 10 if case_no[at].isdigit() else 0) + case_no[at + 1 :]
+    what = ["ref_no_spaces", "ref_no_full_width", "ref_no_typo"][kind]
+    pd.defects[issued // DAY].append({"table": "supervision_tasks", "key": task_id, "kind": what})
+    return typed
 
 
 # ---- warnings, suspects and routine work -------------------------------------------------------
@@ -651,6 +689,7 @@ __all__ = [
     "TABLES",
     "PoliceDay",
     "case_rows",
+    "columns",
     "create_tables",
     "engine_for",
     "routine_rows",

@@ -110,7 +110,12 @@ def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, con
     if state.get("format") != FORMAT:
         raise ValueError(f"{truth} holds a world of simulator format {state.get('format')}, not {FORMAT}: start anew")
     known = SimConfig(**state["config"]).model_dump()  # type: ignore[arg-type]  # knobs added later: defaults
-    if state["seed"] != seed or state["scale"] != scale or known != config.model_dump():
+    site = {"police_revision"}  # the police site may be upgraded while the world goes on
+    if (
+        state["seed"] != seed
+        or state["scale"] != scale
+        or {k: v for k, v in known.items() if k not in site} != config.model_dump(exclude=site)
+    ):
         raise ValueError(f"{truth} holds a world with other seed/scale/config: {state['seed']}, {state['scale']}")
     epoch = date.fromisoformat(str(state["epoch"]))
     nxt = date.fromisoformat(str(state["last_day"])) + timedelta(days=1)
@@ -147,7 +152,7 @@ def simulate(
     rows: dict[str, int] = defaultdict(int)
     engine = P.engine_for(police_url)
     with engine.begin() as conn:
-        P.create_tables(conn)
+        P.create_tables(conn, config.police_revision)
     for block in range(first, last + 1, BLOCK_DAYS):  # as if called once per block: memory flat in the days
         _days(w, landing_p, truth_p, engine, block, min(last, block + BLOCK_DAYS - 1), rows, progress, first, days)
     engine.dispose()
@@ -199,7 +204,8 @@ def _days(
         _finance_day(w, landing, day, txns_by_day.get(day, []), pd.freezes, due, rows, truth_day)
         with engine.begin() as conn:
             written = P.write_register(conn, w) if day == 0 else {}  # units and residents: the epoch's state
-            for table, n in [*written.items(), *P.upsert(conn, w.clock, pd.versions.pop(day, [])).items()]:
+            upserted = P.upsert(conn, w.clock, pd.versions.pop(day, []), w.config.police_revision)
+            for table, n in [*written.items(), *upserted.items()]:
                 rows[f"police/{table}"] += n  # the day's versions are freed once written
         _truth_of_episodes(w, day, episodes, truth_day)
         truth_day["cases"] = pd.case_links.get(day, [])

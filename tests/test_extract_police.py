@@ -29,11 +29,12 @@ def _quiet_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
 
 
-def ddl(pg: bool) -> list[str]:
+def ddl(pg: bool, revision: int = 2) -> list[str]:
+    """The contract's tables; revision 1 lacks the columns revision 2 added (supervision_tasks.ref_no)."""
     out = []
     for t in POLICE:
         cols = []
-        for c in t.columns:
+        for c in t.columns if revision >= 2 else t.base_columns:
             if c in MONEY_COLUMNS:
                 typ = "NUMERIC(14,2)"
             elif c in INT_COLUMNS:
@@ -176,3 +177,75 @@ def test_police_postgres_incremental(tmp_path: Path, pg_db: PoliceDB) -> None:
     with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="read-only"):
         conn.execute(sa.text("delete from cases"))
     engine.dispose()
+
+
+# ---- police contract revisions: 1 has no supervision_tasks.ref_no, 2 adds it -----------------------------
+TASK_SQL = (
+    "insert into supervision_tasks (task_id, unit_code, kind, issued_at, due_at, updated_at{ref}) "
+    "values (:task_id, '420922000000', 'lead_followup', '2026-05-10 09:00:00', '2026-05-17 09:00:00', "
+    ":updated_at{ref_value})"
+)
+
+
+def add_task(db: PoliceDB, task_id: str, updated_at: str, ref_no: str | None = None, with_ref: bool = True) -> None:
+    ref, value = (", ref_no", ", :ref_no") if with_ref else ("", "")
+    db.run(TASK_SQL.format(ref=ref, ref_value=value), task_id=task_id, updated_at=updated_at, ref_no=ref_no)
+
+
+def revision_db(tmp_path: Path, revision: int) -> PoliceDB:
+    path = tmp_path / f"police-r{revision}.db"
+    with sqlite3.connect(path) as c:
+        for stmt in ddl(pg=False, revision=revision):
+            c.execute(stmt)
+    return PoliceDB(f"sqlite:///{path}", sa.create_engine(f"sqlite:///{path}"))
+
+
+def raw_tasks(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    sql = "select task_id, ref_no from raw.police__supervision_tasks order by task_id, _loaded_at"
+    return con.execute(sql).fetchall()
+
+
+def test_a_revision_1_database_extracts_without_a_hold_and_ref_no_null(tmp_path: Path) -> None:
+    db = revision_db(tmp_path, 1)
+    add_task(db, "DB1", "2026-05-10 09:00:00", with_ref=False)
+    _, con, run = env(tmp_path, db)
+    result = run("r1")["supervision_tasks"]
+    assert result.status == "loaded", result.message
+    assert raw_tasks(con) == [("DB1", None)]
+
+
+def test_a_revision_2_database_delivers_ref_no_into_raw(tmp_path: Path) -> None:
+    db = revision_db(tmp_path, 2)
+    add_task(db, "DB1", "2026-05-10 09:00:00", ref_no="A4209222026051000123")
+    add_task(db, "DB2", "2026-05-10 09:01:00", ref_no="A420922 2026051000１２３")  # as typed: spaces, full width
+    add_task(db, "DB3", "2026-05-10 09:02:00", ref_no=None)
+    _, con, run = env(tmp_path, db)
+    result = run("r1")["supervision_tasks"]
+    assert result.status == "loaded", result.message
+    assert raw_tasks(con) == [("DB1", "A4209222026051000123"), ("DB2", "A420922 2026051000１２３"), ("DB3", None)]
+
+
+def test_a_database_upgraded_between_two_runs_extracts_both_times(tmp_path: Path) -> None:
+    db = revision_db(tmp_path, 1)
+    add_task(db, "DB1", "2026-05-10 09:00:00", with_ref=False)
+    _, con, run = env(tmp_path, db)
+    # the work database was made before the catalogue knew ref_no: its raw table lacks the column
+    con.execute("create schema raw")
+    t = next(t for t in POLICE if t.name == "supervision_tasks")
+    old_cols = ", ".join(f'"{c}" varchar' for c in t.base_columns)
+    con.execute(
+        f"create table {t.qualified} ({old_cols}, _source varchar, _batch varchar, _delivery_id varchar, "
+        "_file varchar, _line bigint, _loaded_at timestamp)"
+    )
+    assert run("r1")["supervision_tasks"].status == "loaded"
+    db.run("alter table supervision_tasks add column ref_no TEXT")  # the site is upgraded to revision 2
+    add_task(db, "DB2", "2026-05-10 10:00:00", ref_no="A4209222026051000123")
+    second = run("r2")["supervision_tasks"]
+    assert second.status == "loaded", second.message
+    assert second.ledger.rows_loaded == 1  # DB1, re-read in the lookback, is unchanged: a duplicate
+    assert raw_tasks(con) == [("DB1", None), ("DB2", "A4209222026051000123")]
+    cols = [r[0] for r in con.execute(f"describe {t.qualified}").fetchall()]
+    assert cols[: len(t.columns)] == list(t.columns)
+    assert ledger.check_invariants(con) == []
+    held = con.execute("select count(*) from audit.load_ledger where status = 'held'").fetchone()
+    assert held == (0,)

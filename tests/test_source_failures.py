@@ -9,6 +9,7 @@ import time
 import duckdb
 import pytest
 
+from flows.ingest import binding
 from tests.conftest import world_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def test_a_police_database_back_after_an_outage_is_read_on_retry(tiny_world, tmp_path):
     from flows.pipeline import pipeline
 
-    late_db = tmp_path / "police-late.db"  # unreachable when the run starts
+    late_db = tmp_path / "police-late.db"  # unreachable when the run starts (an outage of a bound database)
     settings = world_settings(
         tiny_world,
         police_url=f"sqlite:///{late_db}",
@@ -26,6 +27,9 @@ def test_a_police_database_back_after_an_outage_is_read_on_retry(tiny_world, tmp
         source_retries=4,
         source_retry_delay_s=0.5,
     )
+    shutil.copy(tiny_world["police_db"], late_db)  # the work directory was bound while it was there
+    binding.ensure_bound(settings, ["police"])
+    late_db.unlink()
     restore = threading.Timer(1.0, shutil.copy, [tiny_world["police_db"], late_db])
     restore.start()
     try:
@@ -48,6 +52,11 @@ def test_a_source_down_for_good_fails_its_branch_while_the_others_publish(tiny_w
         source_retries=1,
         source_retry_delay_s=0.1,
     )
+    down = tmp_path / "nowhere" / "police.db"
+    down.parent.mkdir()
+    shutil.copy(tiny_world["police_db"], down)  # the work directory was bound while it was there
+    binding.ensure_bound(settings, ["telecom", "finance", "police"])
+    down.unlink()
     started = time.monotonic()
     summary = pipeline(settings)
     assert summary.status == "partial"

@@ -84,6 +84,29 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, t: Table) -> None:
     ]
     assert [c.split()[0] for c in cols[len(t.columns) :]] == list(LINEAGE_COLUMNS)
     con.execute(f"create table if not exists {t.qualified} ({', '.join(cols)})")
+    _add_revised_columns(con, t, cols)
+
+
+def _add_revised_columns(con: duckdb.DuckDBPyConnection, t: Table, cols: list[str]) -> None:
+    """A raw table made before the contract gained a column (police revision 2: supervision_tasks.ref_no) is
+    rebuilt with it, null in the rows already loaded, in the catalogue's column order (inserts are by position)."""
+    have = [
+        str(r[0])
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+            "order by ordinal_position",
+            [t.raw_table],
+        ).fetchall()
+    ]
+    names = [c.split()[0].strip('"') for c in cols]
+    if have == names:
+        return
+    lacking = [c for c in names if c not in have]
+    if not lacking or any(c not in t.optional_columns for c in lacking):
+        raise AssertionError(f"{t.qualified} has columns {have}, the catalogue {names}")
+    select = ", ".join(f'"{c}"' if c in have else f'null::varchar as "{c}"' for c in names)
+    con.execute(f"create or replace table {t.qualified} as select {select} from {t.qualified}")
+    log.info("%s: added the revised contract's columns %s (null in the rows loaded before)", t.qualified, lacking)
 
 
 @dataclass

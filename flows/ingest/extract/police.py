@@ -3,7 +3,9 @@
 Per table: rows with ``updated_at > watermark - police_lookback_minutes`` (the contract allows commits up to
 5 minutes in the past); values rendered as text; rows identical to a version already loaded are duplicates;
 validated with the table's GX suite; loaded with the new watermark (max ``updated_at`` seen) in one DuckDB
-transaction with the ledger row.
+transaction with the ledger row. Both revisions of police.md are read: a column a later revision added
+(``supervision_tasks.ref_no``) reads as null from a database still on the earlier one, and a database upgraded
+between two runs simply starts delivering it.
 """
 
 from __future__ import annotations
@@ -114,8 +116,18 @@ def _since(watermark: str | None, lookback_minutes: int) -> dt.datetime | None:
     return dt.datetime.strptime(watermark, TS_FORMAT) - dt.timedelta(minutes=lookback_minutes)
 
 
-def _query(t: Table, since: dt.datetime | None) -> sa.TextClause:
-    cols = ", ".join(f'"{c}"' for c in t.columns)
+def source_columns(engine: sa.Engine, t: Table) -> list[str]:
+    """The contract columns the source's table has, in contract order (revision 1 lacks the optional ones)."""
+    with engine.connect() as conn:
+        have = set(conn.execute(sa.text(f'select * from "{t.name}" where 1 = 0')).keys())
+    return [c for c in t.columns if c in have]
+
+
+def _query(t: Table, since: dt.datetime | None, present: list[str]) -> sa.TextClause:
+    """The contract's columns, those a source on an earlier revision lacks read as null (a missing base column
+    is left out: the suite's schema-drift expectation holds the table). Only columns the source has are named:
+    SQLite reads a double-quoted name it does not know as a string."""
+    cols = ", ".join(f'"{c}"' if c in present else f'null as "{c}"' for c in read_columns(t, present))
     order = ", ".join(f'"{c}"' for c in ("updated_at", *t.key))
     if since is None:
         return sa.text(f'select {cols} from "{t.name}" order by {order}')
@@ -124,12 +136,19 @@ def _query(t: Table, since: dt.datetime | None) -> sa.TextClause:
     )
 
 
-def _read(engine: sa.Engine, t: Table, since: dt.datetime | None) -> Iterator[list[str | None]]:
+def read_columns(t: Table, columns: list[str]) -> list[str]:
+    """The columns a read of ``t`` yields: those the source has and the optional ones (null when absent)."""
+    return [c for c in t.columns if c in columns or c in t.optional_columns]
+
+
+def _read(engine: sa.Engine, t: Table, since: dt.datetime | None, present: list[str]) -> Iterator[list[str | None]]:
+    """Rows of ``read_columns(t, present)`` rendered as text (``present``: the columns the source has)."""
+    names = read_columns(t, present)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(_query(t, since))
+        result = conn.execution_options(stream_results=True).execute(_query(t, since, present))
         while batch := result.fetchmany(FETCH):
             for row in batch:
-                yield [render(v, c) for v, c in zip(row, t.columns, strict=True)]
+                yield [render(v, c) for v, c in zip(row, names, strict=True)]
 
 
 def extraction_id(table_name: str, since: dt.datetime | None, high: str) -> str:
@@ -143,14 +162,16 @@ def _load_table(
 ) -> TableResult:
     old = ledger.get_watermark(con, t.name)
     since = _since(old, settings.police_lookback_minutes)
-    rows = [[*r, i] for i, r in enumerate(_read(engine, t, since), 1)]
+    present = source_columns(engine, t)
+    columns = read_columns(t, present)
+    rows = [[*r, i] for i, r in enumerate(_read(engine, t, since, present), 1)]
     if not rows:
         return TableResult(t.name, "unchanged", old, None, None, "no rows")
     latest = (ledger.now() + dt.timedelta(minutes=FUTURE_SKEW_MINUTES)).strftime(TS_FORMAT)
-    high = _high_mark(rows, t, old, latest)
-    parsed = Parsed(table=t, file=t.name, rows_read=len(rows), relation=_stage(con, t, rows))
+    high = _high_mark(rows, columns, old, latest)
+    parsed = Parsed(table=t, file=t.name, rows_read=len(rows), relation=_stage(con, t, rows, columns))
     try:
-        parsed.known_duplicates = _drop_unchanged(con, t, parsed.relation)
+        parsed.known_duplicates = _drop_unchanged(con, t, parsed.relation, columns)
         extraction = _Extraction(old, high, extraction_id(t.name, since, high), latest)
         return _validate_and_load(con, settings, parsed, extraction, run_id, ctx)
     finally:
@@ -165,35 +186,35 @@ class _Extraction:
     latest: str  # no time of a row may be after this (extraction time + skew)
 
 
-def _high_mark(rows: list[list[Any]], t: Table, old: str | None, latest: str) -> str:
+def _high_mark(rows: list[list[Any]], columns: list[str], old: str | None, latest: str) -> str:
     """New watermark: the largest ``updated_at`` read that is not in the future (a future one is quarantined)."""
-    at = t.columns.index("updated_at")
+    at = columns.index("updated_at")
     stamps = [s for r in rows if (s := r[at]) and s <= latest]
     marks = [*stamps, *([old] if old else [])]
     return max(marks) if marks else ledger.now().strftime(TS_FORMAT)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, t: Table, rows: list[list[Any]]) -> str:
-    """The rows read, in a DuckDB temp table (contract columns as text + _line)."""
+def _stage(con: duckdb.DuckDBPyConnection, t: Table, rows: list[list[Any]], columns: list[str]) -> str:
+    """The rows read, in a DuckDB temp table (the columns read, as text + _line)."""
     relation = f"_fb_in_{t.raw_table}"
-    frame = pd.DataFrame(rows, columns=[*t.columns, "_line"]).astype({"_line": "int64"})
+    frame = pd.DataFrame(rows, columns=[*columns, "_line"]).astype({"_line": "int64", **dict.fromkeys(columns, object)})
     con.register("_fb_police_rows", frame)
     try:
-        cols = ", ".join(f'"{c}"::varchar as "{c}"' for c in t.columns)
+        cols = ", ".join(f'"{c}"::varchar as "{c}"' for c in columns)
         con.execute(f"create or replace temp table {relation} as select {cols}, _line from _fb_police_rows")
     finally:
         con.unregister("_fb_police_rows")
     return relation
 
 
-def _drop_unchanged(con: duckdb.DuckDBPyConnection, t: Table, relation: str) -> int:
+def _drop_unchanged(con: duckdb.DuckDBPyConnection, t: Table, relation: str, columns: list[str]) -> int:
     """Remove rows identical (every contract column) to a version already loaded; return how many.
 
     The lookback re-reads rows it has seen (residents share one ``updated_at``): they are duplicates,
     counted in the ledger without being validated and compared again.
     """
     same_key = " and ".join(f'r."{c}" = i."{c}"' for c in t.key)
-    same_content = " and ".join(f'r."{c}" is not distinct from i."{c}"' for c in t.columns)
+    same_content = " and ".join(f'r."{c}" is not distinct from i."{c}"' for c in columns)
     gone = con.execute(
         f"delete from {relation} i where exists (select 1 from {t.qualified} r where {same_key} and {same_content})"
     ).fetchall()

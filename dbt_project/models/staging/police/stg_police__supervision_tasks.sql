@@ -15,6 +15,7 @@ renamed as (
         trim(unit_code) as unit_code,
         lower(trim(kind)) as kind,
         feedback,
+        ref_no,
         {{ to_local_naive_ts('issued_at') }} as issued_at,
         {{ to_local_naive_ts('due_at') }} as due_at,
         {{ to_local_naive_ts('completed_at') }} as completed_at,
