@@ -1,6 +1,8 @@
 """The source tables fraudbrain accepts, as ../shared/contracts/ fixes them: one catalogue, one place.
 
-Every other module (extract, validate, the dbt sources) reads table shapes from here.
+Extract and validate read table shapes from here, and the raw tables are created from it. The dbt sources
+(``dbt_project/models/staging/<source>/_<source>__sources.yml``) declare the same tables and columns by hand
+for dbt; tests/test_dbt_sources.py fails when they drift from this catalogue.
 Raw tables in the working database are named ``raw.<source>__<table>``: every contract column as
 VARCHAR (the value as delivered, police values rendered as text), followed by the lineage columns.
 """

@@ -12,16 +12,6 @@
     qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
 {%- endmacro %}
 
-{% macro default__latest_version(relation, partition_by, order_by) -%}
-    select * from (
-        select
-            *,
-            row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as version_rank
-        from {{ relation }}
-    ) as ranked
-    where version_rank = 1
-{%- endmacro %}
-
 {#- Police rows: the later updated_at wins, then the later extraction, then the later row. -#}
 {% macro police_version_order() -%}
     updated_ts desc nulls last, _batch desc, _line desc

@@ -27,9 +27,9 @@ transfers as (
         case_no,
         'card' as identifier_kind,
         'card' as identifier_subkind,
-        to_card_token,
-        to_card_masked,
-        'case_transfers',
+        to_card_token as identifier_token,
+        to_card_masked as identifier_masked,
+        'case_transfers' as found_in,
         _batch,
         _line
     from {{ ref('stg_police__case_transfers') }}
@@ -40,7 +40,8 @@ narrative_ids as (
     -- extracted in staging (stg_police__cases.narrative_identifiers): this model never reads the free text
     select
         case_no,
-        case when struct_extract(n, 'kind') = 'wechat' then 'chat' else struct_extract(n, 'kind') end as identifier_kind,
+        case when struct_extract(n, 'kind') = 'wechat' then 'chat' else struct_extract(n, 'kind') end
+            as identifier_kind,
         struct_extract(n, 'kind') as identifier_subkind,
         struct_extract(n, 'token') as identifier_token,
         struct_extract(n, 'masked') as identifier_masked,

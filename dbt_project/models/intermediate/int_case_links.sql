@@ -26,16 +26,16 @@ shared_things as (
     select case_no, 'first_hop_card' as link_kind, link_token from traced
     where hop = 1
     union
-    select case_no, 'card_within_two_hops', link_token from traced
+    select case_no, 'card_within_two_hops' as link_kind, link_token from traced
     where hop <= 2
     union
-    select case_no, 'fraud_phone', identifier_token from identifiers
+    select case_no, 'fraud_phone' as link_kind, identifier_token as link_token from identifiers
     where identifier_kind = 'phone'
     union
-    select case_no, 'chat_account', identifier_token from identifiers
+    select case_no, 'chat_account' as link_kind, identifier_token as link_token from identifiers
     where identifier_kind = 'chat'
     union
-    select case_no, 'handset', link_token from handsets
+    select case_no, 'handset' as link_kind, link_token from handsets
 )
 
 select

@@ -1,5 +1,6 @@
--- Money paths, one row per arrival of traced money on a card: from each reported payment, follow the money forward card by card, hop by hop (unrolled to
--- trace_max_hops), within the trace window after it arrived. Hop 1 is the card the victim paid into.
+-- Money paths, one row per arrival of traced money on a card: from each reported payment, follow the money
+-- forward card by card, hop by hop (unrolled to trace_max_hops), within the trace window after it arrived.
+-- Hop 1 is the card the victim paid into.
 -- An outgoing transfer moves the money on only when it is plausibly that money:
 --   * it leaves within the card's window after the arrival: trace_window_hours (mule cards pass money on fast:
 --     快进快出), or for a card whose money usually waits longer (its median dwell, int_card_flows_aggregated)

@@ -9,7 +9,7 @@ edges as (
 ),
 
 reach (case_no, reached_case_no) as (
-    select case_no, case_no from cases
+    select case_no, case_no as reached_case_no from cases
     union
     select r.case_no, e.linked_case_no
     from reach as r

@@ -59,7 +59,7 @@ operator_keys as (
     from moved_case_money
     where ip_token is not null
     union all
-    select 'device', device_token, case_no, holder_person_id
+    select 'device' as key_kind, device_token as key_token, case_no, holder_person_id
     from moved_case_money
     where device_token is not null
 ),
@@ -77,7 +77,7 @@ key_uses as (
     inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
     where g.ip_token in (select oc.key_token from operator_candidates as oc where oc.key_kind = 'ip')
     union
-    select 'device', g.device_token, o.person_id
+    select 'device' as key_kind, g.device_token as key_token, o.person_id
     from {{ ref('int_transfers_graph') }} as g
     inner join {{ ref('int_card_ownership') }} as o on g.from_card_token = o.card_token
     where g.device_token in (select oc.key_token from operator_candidates as oc where oc.key_kind = 'device')

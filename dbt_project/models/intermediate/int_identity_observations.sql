@@ -20,15 +20,15 @@ with subscribers as (
 
 accounts as (
     select
-        'finance.accounts',
-        card_token,
-        holder_id_token,
-        holder_id_canonical,
-        holder_id_is_valid,
-        holder_phone_token,
-        holder_name,
-        holder_name_masked,
-        cast(null as varchar),
+        'finance.accounts' as source_table,
+        card_token as source_key,
+        holder_id_token as id_token,
+        holder_id_canonical as id_canonical,
+        holder_id_is_valid as id_is_valid,
+        holder_phone_token as phone_token,
+        holder_name as name,
+        holder_name_masked as name_masked,
+        cast(null as varchar) as gender,
         _batch,
         _line
     from {{ ref('stg_finance__accounts') }}
@@ -36,8 +36,8 @@ accounts as (
 
 victims as (
     select
-        'police.victims',
-        case_no || '#' || cast(seq as varchar),
+        'police.victims' as source_table,
+        case_no || '#' || cast(seq as varchar) as source_key,
         id_token,
         id_canonical,
         id_is_valid,
@@ -52,15 +52,15 @@ victims as (
 
 suspects as (
     select
-        'police.suspects',
-        suspect_no,
+        'police.suspects' as source_table,
+        suspect_no as source_key,
         id_token,
         id_canonical,
         id_is_valid,
         phone_token,
         name,
         name_masked,
-        cast(null as varchar),
+        cast(null as varchar) as gender,
         _batch,
         _line
     from {{ ref('stg_police__suspects') }}
@@ -68,12 +68,12 @@ suspects as (
 
 residents as (
     select
-        'police.residents',
-        id_token,
+        'police.residents' as source_table,
+        id_token as source_key,
         id_token,
         id_canonical,
         id_is_valid,
-        cast(null as varchar),
+        cast(null as varchar) as phone_token,
         name,
         name_masked,
         gender,

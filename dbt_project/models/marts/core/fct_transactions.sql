@@ -7,7 +7,8 @@
         post_hook="{{ fraudbrain.delete_vanished_keys(ref('stg_finance__transactions'), 'txn_id') }}"
     )
 }}
--- One row per money movement (latest version of each txn_id). Incremental like fct_calls: the deliveries it has not built.
+-- One row per money movement (latest version of each txn_id). Incremental like fct_calls: the deliveries it has
+-- not built.
 with txns as (
     {{ fraudbrain.incremental_rows(ref('stg_finance__transactions'), is_incremental()) }}
 )

@@ -16,7 +16,7 @@ cluster_edges as (
 ),
 
 reach (cluster_id, reached) as (
-    select distinct cluster_id, cluster_id from evidence
+    select distinct cluster_id, cluster_id as reached from evidence
     union
     select r.cluster_id, e.cluster_b
     from reach as r

@@ -40,18 +40,18 @@ supplier_cards as (
 supplier_sims as (
     select
         l.unit_code,
-        'two_card_supplier',
-        l.id_token,
-        l.id_masked,
-        'sim_named_in_case',
-        o.phone_token,
-        o.phone_masked,
+        'two_card_supplier' as lead_kind,
+        l.id_token as subject_token,
+        l.id_masked as subject_masked,
+        'sim_named_in_case' as evidence_kind,
+        o.phone_token as evidence_token,
+        o.phone_masked as evidence_masked,
         i.case_no,
-        cast(null as decimal(18, 2)),
-        o.activated_at,
-        'telecom.subscribers',
-        o._batch,
-        o._line
+        cast(null as decimal(18, 2)) as amount,
+        o.activated_at as event_at,
+        'telecom.subscribers' as source_table,
+        o._batch as source_batch,
+        o._line as source_line
     from {{ ref('two_card_leads') }} as l
     inner join {{ ref('int_phone_ownership') }} as o on l.person_id = o.person_id
     inner join {{ ref('int_case_identifiers_extracted') }} as i
@@ -61,19 +61,19 @@ supplier_sims as (
 -- gang members: each piece of evidence and the case it concerns
 gang_evidence as (
     select
-        r.county_unit_code,
-        'gang_member',
-        g.id_token,
-        g.name_masked,
-        e.evidence || ':' || e.role,
-        cast(null as varchar),
-        cast(null as varchar),
+        r.county_unit_code as unit_code,
+        'gang_member' as lead_kind,
+        g.id_token as subject_token,
+        g.name_masked as subject_masked,
+        e.evidence || ':' || e.role as evidence_kind,
+        cast(null as varchar) as evidence_token,
+        cast(null as varchar) as evidence_masked,
         e.case_no,
-        cast(null as decimal(18, 2)),
-        c.reported_at,
-        'police.cases',
-        c._batch,
-        c._line
+        cast(null as decimal(18, 2)) as amount,
+        c.reported_at as event_at,
+        'police.cases' as source_table,
+        c._batch as source_batch,
+        c._line as source_line
     from {{ ref('gangs') }} as g
     inner join {{ ref('int_gang_evidence_collected') }} as e on g.person_id = e.person_id
     left join cases as c on e.case_no = c.case_no
@@ -84,19 +84,19 @@ gang_evidence as (
 -- stop-payment targets: the transfer that moved the case's money onto the card
 stop_targets as (
     select
-        coalesce(u.county_unit_code, s.unit_code),
-        'stop_payment',
-        s.card_token,
-        s.card_masked,
-        'traced_hop_' || cast(s.hop as varchar),
-        s.card_token,
-        s.card_masked,
+        coalesce(u.county_unit_code, s.unit_code) as unit_code,
+        'stop_payment' as lead_kind,
+        s.card_token as subject_token,
+        s.card_masked as subject_masked,
+        'traced_hop_' || cast(s.hop as varchar) as evidence_kind,
+        s.card_token as evidence_token,
+        s.card_masked as evidence_masked,
         s.case_no,
-        s.traced_amount,
-        s.first_arrived_at,
-        case when tx.txn_id is null then 'police.case_transfers' else 'finance.transactions' end,
-        coalesce(tx._batch, ct._batch),
-        coalesce(tx._line, ct._line)
+        s.traced_amount as amount,
+        s.first_arrived_at as event_at,
+        case when tx.txn_id is null then 'police.case_transfers' else 'finance.transactions' end as source_table,
+        coalesce(tx._batch, ct._batch) as source_batch,
+        coalesce(tx._line, ct._line) as source_line
     from {{ ref('stop_payment_targets') }} as s
     inner join {{ ref('int_case_money_traced') }} as t on s.case_no = t.case_no and s.card_token = t.card_token
     left join {{ ref('int_transfers_graph') }} as tx on t.via_txn_id = tx.txn_id
@@ -113,18 +113,18 @@ stop_targets as (
 warning_calls as (
     select
         w.unit_code,
-        'warning',
-        w.phone_token,
-        w.phone_masked,
-        'call_from_' || c.caller_kind || '_number',
-        c.caller_token,
-        c.caller_masked,
-        cast(null as varchar),
-        cast(null as decimal(18, 2)),
-        c.started_at,
-        'telecom.cdr',
-        c._batch,
-        c._line
+        'warning' as lead_kind,
+        w.phone_token as subject_token,
+        w.phone_masked as subject_masked,
+        'call_from_' || c.caller_kind || '_number' as evidence_kind,
+        c.caller_token as evidence_token,
+        c.caller_masked as evidence_masked,
+        cast(null as varchar) as case_no,
+        cast(null as decimal(18, 2)) as amount,
+        c.started_at as event_at,
+        'telecom.cdr' as source_table,
+        c._batch as source_batch,
+        c._line as source_line
     from {{ ref('warning_targets') }} as w
     inner join {{ ref('stg_telecom__cdr') }} as c
         on w.phone_token = c.callee_token and c.started_at between w.first_contact_at and w.last_contact_at

@@ -96,18 +96,21 @@ victim_callers as (
 ),
 
 bursts as (
-    -- ... that also call many different numbers within an hour (cold-call bursts)
-    select distinct a.caller_token as phone_token, 'foreign_burst' as evidence
-    from calls as a
-    inner join calls as b
-        on
-            a.caller_token = b.caller_token
-            and b.started_at between a.started_at and a.started_at + interval '1 hour'
-    where
-        a.caller_kind in ('foreign', 'network')
-        and a.caller_token in (select caller_token from victim_callers)
-    group by a.caller_token, a.call_id
-    having count(distinct b.callee_token) >= {{ var('burst_min_callees') }}
+    -- ... that also call many different numbers within an hour (cold-call bursts): one row per number
+    select distinct phone_token, 'foreign_burst' as evidence
+    from (
+        select a.caller_token as phone_token
+        from calls as a
+        inner join calls as b
+            on
+                a.caller_token = b.caller_token
+                and b.started_at between a.started_at and a.started_at + interval '1 hour'
+        where
+            a.caller_kind in ('foreign', 'network')
+            and a.caller_token in (select caller_token from victim_callers)
+        group by a.caller_token, a.call_id
+        having count(distinct b.callee_token) >= {{ var('burst_min_callees') }}
+    ) as burst_calls
 ),
 
 fraud_number_evidence as (

@@ -40,7 +40,7 @@ kpi as (
 residents as (
     select region_code, count(*) as residents
     from {{ ref('stg_police__residents') }}
-    group by region_code
+    group by 1
 ),
 
 cases as (
@@ -57,7 +57,7 @@ case_extras as (
         count(distinct case when v.age >= 60 then v.case_no || '#' || cast(v.seq as varchar) end) as elderly_victims
     from cases as c
     left join {{ ref('stg_police__victims') }} as v on c.case_no = v.case_no
-    group by c.region_code, c.month
+    group by 1, 2
 ),
 
 prevention as (

@@ -25,7 +25,7 @@ case_measures as (
         cast(sum(case when loss_amount >= {{ var('major_case_amount') }} and is_solved then 1 else 0 end) as bigint)
             as major_solved
     from cases
-    group by region_code, month
+    group by 1, 2
 ),
 
 arrests as (

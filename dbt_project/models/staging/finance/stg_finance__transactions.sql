@@ -9,7 +9,9 @@
 }}
 -- Incremental: a daily run rebuilds the keys of new and withdrawn deliveries only (macros/incremental.sql).
 with source as (
-    {{ fraudbrain.incremental_source(source('finance', 'transactions'), 'trim(raw.txn_id)', 'txn_id', is_incremental()) }}
+    {{ fraudbrain.incremental_source(
+        source('finance', 'transactions'), 'trim(raw.txn_id)', 'txn_id', is_incremental()
+    ) }}
 ),
 
 latest as (

@@ -10,8 +10,8 @@ latest as (
 ),
 
 -- The phones, cards and WeChat ids written in the narrative (full-width digits, spaces, hyphens, +86 handled):
--- extracted here so that no later model reads the free text. A purged narrative (flows/privacy/purge.py) carries exactly
--- these (kind, token, mask; flows.privacy.pii.purged_narrative, the Python twin of this extraction).
+-- extracted here so that no later model reads the free text. A purged narrative (flows/privacy/purge.py) carries
+-- exactly these (kind, token, mask; flows.privacy.pii.purged_narrative, the Python twin of this extraction).
 narrative_text as (
     -- spaces and hyphens removed so that a number written in groups ('1xx-xxxx xxxx') reads as one number
     select
@@ -57,9 +57,9 @@ narrative_found as (
     union all
     select
         case_no,
-        'wechat',
-        {{ token('wechat', 'chat_id') }},
-        {{ mask_id('chat_id') }}
+        'wechat' as token_kind,
+        {{ token('wechat', 'chat_id') }} as token,
+        {{ mask_id('chat_id') }} as masked
     from (
         select case_no, unnest(regexp_extract_all(plain_text, 'wxid_[a-z0-9_]+')) as chat_id
         from narrative_text
@@ -68,9 +68,9 @@ narrative_found as (
     -- a purged narrative: the identifiers it carries
     select
         case_no,
-        struct_extract(e, 'k'),
-        struct_extract(e, 't'),
-        struct_extract(e, 'm')
+        struct_extract(e, 'k') as token_kind,
+        struct_extract(e, 't') as token,
+        struct_extract(e, 'm') as masked
     from (
         select
             trim(case_no) as case_no,
@@ -83,7 +83,7 @@ narrative_found as (
 narrative_ids as (
     select
         case_no,
-        list({'kind': token_kind, 'token': token, 'masked': masked} order by token_kind, token, masked)
+        list({ 'kind': token_kind, 'token': token, 'masked': masked } order by token_kind, token, masked)
             as narrative_identifiers
     from (select distinct * from narrative_found)
     group by case_no
