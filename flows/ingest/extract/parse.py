@@ -290,10 +290,12 @@ def parse_jsonl(
     try:
         paths = "[" + ", ".join(_lit(f'$."{c}"') for c in t.columns) + "]"
         values = ", ".join(f"nullif(v[{i + 1}], '') as {qident(c)}" for i, c in enumerate(t.columns))
+        # each line's JSON is checked once (the WHERE runs before the projection: json_extract_string
+        # only sees objects), and the lines it rejects are the ones missing from the result (anti join)
         con.execute(
             f"""create or replace temp table {relation} as
                 select {values}, {_LINE} from (
-                    select {_LINE}, json_extract_string(case when {_JSON_OBJECT} then _raw end, {paths}) as v
+                    select {_LINE}, json_extract_string(_raw, {paths}) as v
                     from {raw} where {_json_ok(t)})"""
         )
         rejected = con.execute(
