@@ -3,7 +3,8 @@
 Severity (``meta["severity"]``) decides what a failure does (flows/ingest/validate.py routes on it):
 
 - ``row``: the failing rows cannot be used (required value missing, unparseable time/number, impossible
-  value): they are quarantined with the expectation's name.
+  value, a value longer than its column's bound in rules/contracts.py): they are quarantined with the
+  expectation's name.
 - ``flag``: a malformed identifier (ID check character, Luhn, phone format): rows are kept (staging flags
   them); the rate is bounded by ``mostly = 1 - max_malformed_rate`` and a rate beyond it holds the batch
   (when the column has at least ``MIN_ELEMENTS_FOR_RATE`` values).
@@ -19,7 +20,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from rules.contracts import Table
+from rules.contracts import Table, max_chars
 
 from .custom import (
     ExpectColumnValuesToBeLocalTimestamp,
@@ -57,6 +58,7 @@ class SuiteBuilder:
         self.table = table
         self.flag_mostly = max(0.0, 1.0 - max_malformed_rate)
         self.items: list[gxe.Expectation] = []
+        self.shaped: set[str] = set()  # columns a row rule already bounds in length: a time, a value set
 
     def add(self, expectation: gxe.Expectation) -> SuiteBuilder:
         self.items.append(expectation)
@@ -81,6 +83,7 @@ class SuiteBuilder:
             self.add(gxe.ExpectColumnValuesToNotBeNull(column=col, meta=meta(ROW, f"required {col} is null")))
         for col in t.timestamps:
             self.add(ExpectColumnValuesToBeLocalTimestamp(column=col, meta=meta(ROW, f"{col} is not a time")))
+        self.shaped.update(t.timestamps)
         if event_time:
             self.add(
                 ExpectColumnValuesToBeTimestampsNotAfter(
@@ -121,6 +124,7 @@ class SuiteBuilder:
         )
 
     def one_of(self, col: str, values: list[str]) -> SuiteBuilder:
+        self.shaped.add(col)
         return self.add(
             gxe.ExpectColumnValuesToBeInSet(column=col, value_set=values, meta=meta(ROW, f"{col} not an allowed value"))
         )
@@ -154,10 +158,27 @@ class SuiteBuilder:
     def flag_regex(self, col: str, pattern: str, reason: str) -> SuiteBuilder:
         return self._flag(gxe.ExpectColumnValuesToMatchRegex, col, reason, regex=pattern)
 
+    def length_bounds(self) -> list[gxe.Expectation]:
+        """A row rule per column: at most its bound (rules/contracts.py ``max_chars``) characters.
+
+        Columns already held to a time or a value set are left out (a longer value fails those anyway),
+        as each expectation costs GX about 25 ms per batch whatever the rows.
+        """
+        t = self.table
+        return [
+            gxe.ExpectColumnValueLengthsToBeBetween(
+                column=col,
+                max_value=max_chars(t, col),
+                meta=meta(ROW, f"{col} longer than {max_chars(t, col)} characters"),
+            )
+            for col in t.columns
+            if col not in self.shaped
+        ]
+
     def suite(self) -> gx.ExpectationSuite:
         t = self.table
         return gx.ExpectationSuite(
             name=t.raw_table,
-            expectations=self.items,
+            expectations=[*self.items, *self.length_bounds()],
             meta={"source": t.source, "table": t.name, "contract": f"shared/contracts/{t.source}.md"},
         )

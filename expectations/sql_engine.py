@@ -126,6 +126,8 @@ class DuckDBExecutionEngine(PandasExecutionEngine):
         }
         if name in table_metric:
             return table_metric[name](dk)
+        if name == "column_values.value_length.map":  # a dependency GX declares; the condition is SQL below
+            return f"length({q(str(dk['column']))})"
         base, _, suffix = name.rpartition(".")
         if suffix == "filtered_row_count":
             return self._scalar(f"select count(*) from {self.relation} where {self._domain(base, dk).where}")
@@ -200,6 +202,11 @@ class DuckDBExecutionEngine(PandasExecutionEngine):
             return f"regexp_matches({col}, {lit(vk['regex'])})"
         if base == "column_values.not_match_regex":
             return f"not regexp_matches({col}, {lit(vk['regex'])})"
+        if base == "column_values.value_length.between":  # length() counts characters, as Python's len
+            low, high = vk.get("min_value"), vk.get("max_value")
+            checks = [f"length({col}) {'>' if vk.get('strict_min') else '>='} {int(low)}"] if low is not None else []
+            checks += [f"length({col}) {'<' if vk.get('strict_max') else '<='} {int(high)}"] if high is not None else []
+            return " and ".join(checks) or "true"
         if base in ("column_values.unique", "compound_columns.unique"):
             return f"count(*) over (partition by {', '.join(cols)}) = 1"
         if base in SQL_CONDITIONS:

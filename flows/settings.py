@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_gzip_ratio: int = 200  # a gzip file expanding past this × its size (and past 64 MB) is refused: a bomb
     police_lookback_minutes: int = 10  # re-read window below the watermark (contract skew: 5 minutes)
     redelivery_window_batches: int = 7  # a source may re-deliver one of its last N batches
+    # a batch folder dated more than this many days after the extraction day (Asia/Shanghai) is refused:
+    # a batch is named for a day that has passed; one day absorbs a sender's clock or time zone running ahead
+    batch_date_allowance_days: int = 1
     # freshness: hours after which a silent source raises an alert (file sources deliver daily)
     freshness_hours: dict[str, float] = {"telecom": 30.0, "finance": 30.0, "police": 6.0}
     # freshness alerts through Prefect (`fraudbrain serve` creates the automation): a notification block

@@ -9,7 +9,9 @@ VARCHAR (the value as delivered, police values rendered as text), followed by th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 SourceName = Literal["telecom", "finance", "police"]
@@ -316,6 +318,52 @@ POLICE = (
 
 ALL_TABLES: tuple[Table, ...] = TELECOM + FINANCE + POLICE
 FILE_SOURCES: dict[str, tuple[Table, ...]] = {"telecom": TELECOM, "finance": FINANCE}
+
+
+# ---- batch folders (README.md "The landing zone") ---------------------------------------------------
+# A file source writes one folder per batch, named ``batch=YYYY-MM-DD`` for a real calendar day.
+BATCH_FOLDER = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
+
+
+def batch_folder_date(name: str) -> date | None:
+    """The day a batch folder is named for, or None when ``name`` is no batch folder (``tmp``, ``batch=2026-13-45``)."""
+    match = BATCH_FOLDER.match(name)
+    if not match:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+# ---- length bounds ---------------------------------------------------------------------------------
+# The longest value (in characters) a column may hold; a longer value makes its row unusable (quarantined
+# with the column named: expectations/rules.py). The contracts fix no lengths beyond the identifiers'
+# formats (an ID number has 18 characters, a card 16 to 19 digits, a mobile 11 digits with a prefix and
+# separators); these bounds come from sense, set well above any real value and far below a runaway export.
+NAME_MAX_CHARS = 64  # a person's name: Chinese names have 2 to 4 characters, transliterated minority names ~20
+UNIT_NAME_MAX_CHARS = 128  # a police unit: 大悟县公安局 to a station's full title, ~30 characters
+NARRATIVE_MAX_CHARS = 20_000  # an officer's free-text account of a case: a few pages (the simulator's: ~200)
+FEEDBACK_MAX_CHARS = 4_000  # a supervision task's feedback: a page
+CONTACT_MAX_CHARS = 2_048  # case_contacts.contact_value may be a URL (a browser's practical URL length)
+CODE_MAX_CHARS = 64  # every other value: identifiers, codes, enumerations, times, amounts (the longest
+# legitimate one, a phone written "+86 139-1234-5678" or an ISO time with offset, has ~25)
+_MAX_CHARS: dict[tuple[str, str], int] = {
+    ("telecom__subscribers", "holder_name"): NAME_MAX_CHARS,
+    ("finance__accounts", "holder_name"): NAME_MAX_CHARS,
+    ("police__victims", "name"): NAME_MAX_CHARS,
+    ("police__suspects", "name"): NAME_MAX_CHARS,
+    ("police__residents", "name"): NAME_MAX_CHARS,
+    ("police__units", "name"): UNIT_NAME_MAX_CHARS,
+    ("police__cases", "narrative"): NARRATIVE_MAX_CHARS,
+    ("police__supervision_tasks", "feedback"): FEEDBACK_MAX_CHARS,
+    ("police__case_contacts", "contact_value"): CONTACT_MAX_CHARS,
+}
+
+
+def max_chars(t: Table, column: str) -> int:
+    """The length bound of ``column`` of ``t`` (characters): the one place the bounds are decided."""
+    return _MAX_CHARS.get((t.raw_table, column), CODE_MAX_CHARS)
 
 
 def table(source: str, name: str) -> Table:

@@ -193,3 +193,22 @@ def test_hand_typed_police_ids_are_flagged_not_held_while_a_telecom_bound_holds(
     assert out.passed, out.batch_failures
     out = validate_frame(_victims_frame(200, 2), victims, settings, batch_label="police", run_id="r2")
     assert not out.passed, "half the ID numbers mistyped is a damaged extraction"
+
+
+def test_a_row_rule_that_cannot_be_computed_holds_the_batch_never_passes_silently(tmp_path: Path, monkeypatch) -> None:
+    from expectations.sql_engine import DuckDBExecutionEngine
+
+    real = DuckDBExecutionEngine._metric
+
+    def no_lengths(self, m):  # GX then reports the failure per metric: {metric id: {"raised_exception": True}}
+        if m.metric_name == "column_values.value_length.map":
+            raise ValueError("not computable here")
+        return real(self, m)
+
+    monkeypatch.setattr(DuckDBExecutionEngine, "_metric", no_lengths)
+    settings = Settings(work_dir=tmp_path / "work")
+    out = validate_frame(accounts_frame(), table("finance", "accounts"), settings, batch_label="b", run_id="r1")
+    assert any(
+        f.startswith("expect_column_value_lengths_to_be_between(holder_name) could not run: not computable here")
+        for f in out.batch_failures
+    ), out.batch_failures

@@ -282,7 +282,7 @@ def _read_results(
         meta = cfg.meta or {}
         severity, reason = meta.get("severity", INFO), meta.get("reason", name)
         res = r.result or {}
-        raised = bool((r.exception_info or {}).get("raised_exception"))
+        raised = _raised(r.exception_info)
         out.stats.append(
             ExpectationStat(
                 name,
@@ -319,8 +319,18 @@ def _describe(res: dict[str, Any]) -> str:
     return f"observed {res.get('observed_value')}"
 
 
+def _raised(info: dict[str, Any] | None) -> bool:
+    """The expectation could not run: GX reports it flat, or per failed metric (``{metric id: info}``)."""
+    info = info or {}
+    return bool(info.get("raised_exception")) or any(
+        isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+    )
+
+
 def _exception_head(info: dict[str, Any] | None) -> str:
-    return str((info or {}).get("exception_message") or "")[:200]
+    info = info or {}
+    nested = [v for v in info.values() if isinstance(v, dict) and v.get("exception_message")]
+    return str(info.get("exception_message") or (nested[0]["exception_message"] if nested else ""))[:200]
 
 
 def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,12 +32,11 @@ from flows.ingest import ledger
 from flows.ingest.extract.common import transaction
 from flows.ingest.quarantine import delete_delivery
 from flows.settings import Settings
-from rules.contracts import FILE_SOURCES
+from rules.contracts import FILE_SOURCES, batch_folder_date
 
 log = logging.getLogger("fraudbrain.backfill")
 
 MANIFEST = "_SUCCESS"  # as flows.ingest.extract.files: a batch folder is complete once it holds its manifest
-_BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
 _WITHDRAWN_STATES = (ledger.LOADED, ledger.HELD, ledger.REFUSED)
 
 
@@ -81,10 +79,10 @@ def landed_batches(settings: Settings, source: str, first: date, last: date) -> 
         return {}
     found = {}
     for entry in fs.ls(base, detail=False):
-        match = _BATCH_DIR.match(entry.rstrip("/").rsplit("/", 1)[-1])
+        day = batch_folder_date(entry.rstrip("/").rsplit("/", 1)[-1])
         manifest = f"{entry.rstrip('/')}/{MANIFEST}"
-        if match and str(first) <= match.group(1) <= str(last) and fs.exists(manifest):
-            found[match.group(1)] = _delivery_id(fs.cat_file(manifest))
+        if day is not None and first <= day <= last and fs.exists(manifest):
+            found[str(day)] = _delivery_id(fs.cat_file(manifest))
     return found
 
 

@@ -35,6 +35,7 @@ class Parsed:
     record_columns: list[str] = field(default_factory=list)  # columns joined by "|" to rebuild a CSV record
     parse_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, record)
     drift: str | None = None  # header disagrees with the contract
+    encoding_drift: str | None = None  # the file reads as another encoding than the contract's
     known_duplicates: int = 0  # rows read but already removed from ``relation`` as unchanged versions
 
 

@@ -1,8 +1,12 @@
 """File sources (telecom, finance) from a landing zone read through fsspec (local path or any fsspec URL).
 
 A batch is taken only with its ``_SUCCESS`` manifest; a damaged delivery (manifest, checksum, row count,
-gzip, over-long line) is refused whole; a batch failing a batch-level DQ gate is held; otherwise its rows
-go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger rows.
+gzip, over-long line) or one dated after the extraction day (``batch_date_allowance_days``) is refused
+whole; a batch failing a batch-level DQ gate or a file in another encoding than its contract's is held;
+otherwise its rows go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger
+rows. An entry of a source's landing area that is no batch folder (``tmp``, ``batch=notadate``) is never
+loaded and never recorded (it is no batch): it is logged here and raised as an alert by
+flows/operations/freshness.py.
 
 Each file is parsed into a DuckDB temp table (flows/ingest/extract/parse.py), validated there by its GX suite
 (flows/ingest/validate.py) and routed by SQL (flows/ingest/extract/common.py). Hostile input is refused, never followed:
@@ -17,13 +21,13 @@ import hashlib
 import io
 import json
 import logging
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 import duckdb
 import fsspec
@@ -35,12 +39,12 @@ from flows.ingest.ledger import HELD, LOADED, REFUSED, LedgerRow
 from flows.ingest.quarantine import delete_delivery
 from flows.ingest.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_relation
 from flows.settings import Settings
-from rules.contracts import FILE_SOURCES, Table, by_file
+from rules.contracts import FILE_SOURCES, Table, batch_folder_date, by_file
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "_SUCCESS"
-_BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
+LOCAL = ZoneInfo("Asia/Shanghai")  # the contracts' time: batch days are days of China
 _CHUNK = 1 << 20
 MAX_MANIFEST_BYTES = 1 << 20
 _GZIP_FLOOR = 64 * 1024 * 1024  # any gzip file may expand this far, whatever its ratio
@@ -88,14 +92,17 @@ def pending_batches(con: duckdb.DuckDBPyConnection, settings: Settings, source: 
     refs = []
     for entry in sorted(fs.ls(base, detail=False)):
         name = entry.rstrip("/").rsplit("/", 1)[-1]
-        match = _BATCH_DIR.match(name)
+        day = batch_folder_date(name)
+        if day is None:
+            log.warning("ALERT %s landing: %r is not a batch folder (batch=YYYY-MM-DD): not loaded", source, name[:80])
+            continue
         manifest_path = f"{entry.rstrip('/')}/{MANIFEST}"
-        if not match or not fs.exists(manifest_path):
-            continue  # not a batch folder, or still being written
+        if not fs.exists(manifest_path):
+            continue  # still being written
         if not (_regular(fs, root, entry.rstrip("/"), "directory") and _regular(fs, root, manifest_path)):
             log.warning("skipped %s: a symbolic link or not inside the landing zone", entry)
             continue
-        ref = _read_manifest(fs, entry.rstrip("/"), source, match.group(1))
+        ref = _read_manifest(fs, entry.rstrip("/"), source, str(day))
         if (ref.batch, ref.delivery_id) not in done:
             refs.append(ref)
     return refs
@@ -139,6 +146,7 @@ def load_file_batch(
     fs, _ = fsspec.core.url_to_fs(settings.landing)
     parsed: list[Parsed] = []
     try:
+        _check_batch_date(batch, settings)
         _check_manifest(fs, batch)
         for name in sorted(batch.manifest["files"]):
             parsed.append(_parse_file(con, fs, batch, name, settings))
@@ -159,7 +167,29 @@ def _rel(batch: BatchRef, name: str) -> str:
     return f"{batch.source}/batch={batch.batch}/{name}"
 
 
-# -- manifest and bytes ------------------------------------------------------------------------------
+# -- batch date, manifest and bytes ----------------------------------------------------------------
+def extraction_day() -> date:
+    """Today in the contracts' time zone (Asia/Shanghai): the day a batch may be dated at the latest."""
+    return datetime.now(LOCAL).date()
+
+
+def future_batch_problem(batch: str, today: date, allowance_days: int) -> str | None:
+    """Why a batch dated ``batch`` cannot have been delivered by ``today`` (None: it can)."""
+    latest = today + timedelta(days=allowance_days)
+    if date.fromisoformat(batch) <= latest:
+        return None
+    return (
+        f"dated {batch}, after the extraction day {today} (allowance {allowance_days} day(s), "
+        f"FRAUDBRAIN_BATCH_DATE_ALLOWANCE_DAYS): a batch is named for a day that has passed"
+    )
+
+
+def _check_batch_date(batch: BatchRef, settings: Settings) -> None:
+    problem = future_batch_problem(batch.batch, extraction_day(), settings.batch_date_allowance_days)
+    if problem:
+        raise Refused(f"{batch.source}/batch={batch.batch}: {problem}: refused")
+
+
 def _check_manifest(fs: Any, batch: BatchRef) -> None:
     m, where = batch.manifest, f"{batch.source}/batch={batch.batch}/{MANIFEST}"
     if not m:
@@ -293,7 +323,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, name: 
         raise Refused(f"{rel}: {rows_read} data rows, {MANIFEST} says {expected}")
     if is_csv and res.lines == 0:
         raise Refused(f"{rel}: empty file, but the contract requires the header line even with no rows")
-    parsed.rows_read, parsed.parse_errors = rows_read, res.errors
+    parsed.rows_read, parsed.parse_errors, parsed.encoding_drift = rows_read, res.errors, res.encoding_drift
     if is_csv:
         parsed.record_columns = res.header
         parsed.drift = _header_drift(res.header, t)
@@ -331,6 +361,7 @@ def _validate(
 
 def _batch_failures(p: Parsed, o: ValidationOutcome) -> list[str]:
     out = [f"schema drift: {p.drift}"] if p.drift else []
+    out += [f"encoding drift: {p.encoding_drift}"] if p.encoding_drift else []
     out += [f for f in o.batch_failures if not (p.drift and f.startswith("schema drift"))]
     unusable = unusable_rate_failure(p.rows_read, len(p.parse_errors) + len(o.row_failures))
     return out + ([unusable] if unusable else [])
