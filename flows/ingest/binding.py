@@ -31,7 +31,7 @@ from flows.ingest import ledger
 from flows.ingest.extract import files, police
 from flows.runtime import run_lock
 from flows.settings import Settings
-from rules.contracts import FILE_SOURCES, POLICE
+from rules.contracts import FILE_SOURCES, POLICE, batch_folder_date
 
 log = logging.getLogger("fraudbrain.binding")
 
@@ -180,9 +180,9 @@ def _landed(fs: Any, root: str, source: str) -> Iterable[files.BatchRef]:
         return
     for entry in sorted(fs.ls(base, detail=False)):
         folder = entry.rstrip("/")
-        match = files._BATCH_DIR.match(folder.rsplit("/", 1)[-1])
-        if match and fs.exists(f"{folder}/{files.MANIFEST}"):
-            yield files._read_manifest(fs, folder, source, match.group(1))
+        day = batch_folder_date(folder.rsplit("/", 1)[-1])
+        if day is not None and fs.exists(f"{folder}/{files.MANIFEST}"):
+            yield files.read_manifest(fs, folder, source, day.isoformat())
 
 
 # ---- the check at the start of a run ---------------------------------------------------------------

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from flows.ingest.binding import redacted
 from flows.ingest.extract import files, parse, police
-from rules.contracts import FILE_SOURCES, POLICE, Table, by_file
+from rules.contracts import FILE_SOURCES, POLICE, Table, batch_folder_date, by_file
 
 TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 CRLF_PROBE_BYTES = 1 << 20  # line ends are checked on the first MB of each telecom file
@@ -105,18 +105,18 @@ def _check_batch(report: Report, fs: Any, source: str, path: str, max_rows: int)
     """Check one batch folder; returns its manifest's kind when the batch is complete."""
     name = path.rsplit("/", 1)[-1]
     where = f"{source}/{name}"
-    match = files._BATCH_DIR.match(name)
-    if not match:
-        report.bad(None, f"{where}: folder is not batch=YYYY-MM-DD")
+    day = batch_folder_date(name)
+    if day is None:
+        report.bad(None, f"{where}: folder is not batch=YYYY-MM-DD (a real date)")
         return None
     if not fs.exists(f"{path}/{files.MANIFEST}"):
         report.counts[f"{source}: batches without {files.MANIFEST} (incomplete, skipped)"] += 1
         return None
-    batch = files._read_manifest(fs, path, source, match.group(1))
+    batch = files.read_manifest(fs, path, source, day.isoformat())
     item = Checked(where, note=batch.kind or "?")
     report.checked.append(item)
     try:
-        files._check_manifest(fs, batch)
+        files.check_manifest(fs, batch)
     except files.Refused as exc:  # what the pipeline would refuse the batch for
         for problem in str(exc).split("; "):
             report.bad(item, problem)
@@ -137,12 +137,12 @@ def _listed_files(batch: files.BatchRef) -> set[str]:
 
 
 def _check_file(report: Report, fs: Any, batch: files.BatchRef, t: Table, file_name: str, max_rows: int) -> None:
-    path, rel = f"{batch.path}/{file_name}", files._rel(batch, file_name)
+    path, rel = f"{batch.path}/{file_name}", files.relative_path(batch, file_name)
     item = Checked(rel)
     report.checked.append(item)
     is_csv = batch.source == "telecom"
     try:
-        lines = files._scan_lines(fs, path, rel, MAX_LINE_BYTES, MAX_GZIP_RATIO)
+        lines = files.scan_lines(fs, path, rel, MAX_LINE_BYTES, MAX_GZIP_RATIO)
     except files.Refused as exc:
         report.bad(item, str(exc))
         return

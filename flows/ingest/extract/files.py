@@ -102,7 +102,7 @@ def pending_batches(con: duckdb.DuckDBPyConnection, settings: Settings, source: 
         if not (_regular(fs, root, entry.rstrip("/"), "directory") and _regular(fs, root, manifest_path)):
             log.warning("skipped %s: a symbolic link or not inside the landing zone", entry)
             continue
-        ref = _read_manifest(fs, entry.rstrip("/"), source, str(day))
+        ref = read_manifest(fs, entry.rstrip("/"), source, str(day))
         if (ref.batch, ref.delivery_id) not in done:
             refs.append(ref)
     return refs
@@ -121,7 +121,7 @@ def _regular(fs: Any, root: str, path: str, kind: str = "file") -> bool:
     return True
 
 
-def _read_manifest(fs: Any, path: str, source: str, batch: str) -> BatchRef:
+def read_manifest(fs: Any, path: str, source: str, batch: str) -> BatchRef:
     size = int(fs.size(f"{path}/{MANIFEST}") or 0)
     raw = fs.cat_file(f"{path}/{MANIFEST}", start=0, end=MAX_MANIFEST_BYTES + 1)
     digest = hashlib.sha256(raw).hexdigest()
@@ -147,7 +147,7 @@ def load_file_batch(
     parsed: list[Parsed] = []
     try:
         _check_batch_date(batch, settings)
-        _check_manifest(fs, batch)
+        check_manifest(fs, batch)
         for name in sorted(batch.manifest["files"]):
             parsed.append(_parse_file(con, fs, batch, name, settings))
         ctx = context or open_context(settings)
@@ -163,7 +163,7 @@ def load_file_batch(
             drop_relation(con, p)
 
 
-def _rel(batch: BatchRef, name: str) -> str:
+def relative_path(batch: BatchRef, name: str) -> str:
     return f"{batch.source}/batch={batch.batch}/{name}"
 
 
@@ -190,7 +190,7 @@ def _check_batch_date(batch: BatchRef, settings: Settings) -> None:
         raise Refused(f"{batch.source}/batch={batch.batch}: {problem}: refused")
 
 
-def _check_manifest(fs: Any, batch: BatchRef) -> None:
+def check_manifest(fs: Any, batch: BatchRef) -> None:
     m, where = batch.manifest, f"{batch.source}/batch={batch.batch}/{MANIFEST}"
     if not m:
         raise Refused(f"{where}: not a JSON manifest")
@@ -211,13 +211,15 @@ def _check_manifest(fs: Any, batch: BatchRef) -> None:
         names = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in irregular)
         raise Refused(f"{where}: {names} are symbolic links or not regular files: refused, never followed")
     listed = set(m["files"])
-    problems = [f"{_rel(batch, f)}: file not listed in {MANIFEST}" for f in sorted(present - listed)]
-    problems += [f"{_rel(batch, f)}: listed in {MANIFEST} but missing" for f in sorted(listed - present)]
+    problems = [f"{relative_path(batch, f)}: file not listed in {MANIFEST}" for f in sorted(present - listed)]
+    problems += [f"{relative_path(batch, f)}: listed in {MANIFEST} but missing" for f in sorted(listed - present)]
     for name in sorted(listed & present):
         expected = str(m["files"][name].get("sha256", ""))
         actual = _sha256(fs, f"{batch.path}/{name}")
         if actual != expected:
-            problems.append(f"{_rel(batch, name)}: sha256 {actual[:12]}… disagrees with {MANIFEST} ({expected[:12]}…)")
+            problems.append(
+                f"{relative_path(batch, name)}: sha256 {actual[:12]}… disagrees with {MANIFEST} ({expected[:12]}…)"
+            )
     if problems:
         raise Refused("; ".join(problems))
 
@@ -273,7 +275,7 @@ class _Stream:
         self._raw.close()
 
 
-def _scan_lines(fs: Any, path: str, rel: str, max_line: int, max_ratio: int) -> int:
+def scan_lines(fs: Any, path: str, rel: str, max_line: int, max_ratio: int) -> int:
     """Count lines as the contract does, in bounded memory; refuse gzip damage and over-long lines."""
     chunk_size = max(1, min(_CHUNK, max_line))  # a whole line inside one chunk is shorter than max_line
     lines, current, last_nonempty = 0, 0, False
@@ -300,7 +302,7 @@ def _scan_lines(fs: Any, path: str, rel: str, max_line: int, max_ratio: int) -> 
 def _parse_file(con: duckdb.DuckDBPyConnection, fs: Any, batch: BatchRef, name: str, settings: Settings) -> Parsed:
     t = by_file(batch.source, name)
     assert t is not None
-    path, rel = f"{batch.path}/{name}", _rel(batch, name)
+    path, rel = f"{batch.path}/{name}", relative_path(batch, name)
     is_csv = batch.source == "telecom"
     parsed = Parsed(table=t, file=rel, relation=f"_fb_in_{t.raw_table}")
     scratch, max_line = settings.work_dir / "tmp", settings.max_line_bytes
@@ -383,7 +385,7 @@ def _whole_file_rows(
                 t.name if t else name,
                 batch.batch,
                 batch.delivery_id,
-                _rel(batch, name),
+                relative_path(batch, name),
                 n,
                 0,
                 n,
@@ -416,7 +418,7 @@ def _count_quietly(fs: Any, batch: BatchRef, name: str, settings: Settings) -> i
     if by_file(batch.source, name) is None or not _regular(fs, batch.path, path):
         return 0  # never open a name outside the contract or a link
     try:
-        lines = _scan_lines(fs, path, name, settings.max_line_bytes, settings.max_gzip_ratio)
+        lines = scan_lines(fs, path, name, settings.max_line_bytes, settings.max_gzip_ratio)
     except (Refused, FileNotFoundError, OSError):
         return 0
     return max(lines - 1, 0) if batch.source == "telecom" else lines
