@@ -7,8 +7,15 @@ Severity (``meta["severity"]``) decides what a failure does (flows/ingest/valida
 - ``flag``: a malformed identifier (ID check character, Luhn, phone format): rows are kept (staging flags
   them); the rate is bounded by ``mostly = 1 - max_malformed_rate`` and a rate beyond it holds the batch
   (when the column has at least ``MIN_ELEMENTS_FOR_RATE`` values).
-- ``batch``: the batch as a whole is wrong (schema drift, row-count collapse): held, nothing inserted.
+- ``batch``: the batch as a whole is wrong (schema drift): held, nothing inserted.
+- ``volume``: the file's row count is implausible against its table's own recent deltas (the ``min_rows``
+  parameter is the count model's floor, flows/ingest/volume.py); the table's setting decides whether that
+  holds the file alone (recorded as severity ``hold``) or raises an alert (``alert``).
 - ``info``: reported only (key uniqueness within the batch: the loader keeps the later line).
+
+A held batch or file loaded by ``fraudbrain replay --accept`` records its failed checks as ``accepted``.
+Each result's effective severity is stored in ``meta["attributes"]["severity"]`` of the result Data Docs
+render, shown there as a ``severity`` column (the suite's ``notes`` ask GX for it).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from .custom import (
 )
 
 ROW, FLAG, BATCH, INFO = "row", "flag", "batch", "info"
+VOLUME = "volume"  # in the suite; recorded as HOLD or ALERT
+HOLD, ALERT, ACCEPTED = "hold", "alert", "accepted"
 LINE_COLUMN = "_line"
 # Parameters filled in at validation time (flows/ingest/validate.py).
 MIN_ROWS = {"$PARAMETER": "min_rows"}
@@ -74,7 +83,7 @@ class SuiteBuilder:
         )
         self.add(
             gxe.ExpectTableRowCountToBeBetween(
-                min_value=MIN_ROWS, meta=meta(BATCH, "row count collapsed against recent deltas")
+                min_value=MIN_ROWS, meta=meta(VOLUME, "row count implausible against the table's recent deltas")
             )
         )
         for col in t.required:
@@ -159,5 +168,11 @@ class SuiteBuilder:
         return gx.ExpectationSuite(
             name=t.raw_table,
             expectations=self.items,
-            meta={"source": t.source, "table": t.name, "contract": f"shared/contracts/{t.source}.md"},
+            meta={
+                "source": t.source,
+                "table": t.name,
+                "contract": f"shared/contracts/{t.source}.md",
+                # Data Docs: a "severity" column read from each result's meta["attributes"]["severity"]
+                "notes": {"format": "renderer.diagnostic.meta_properties", "content": {"severity": "severity"}},
+            },
         )

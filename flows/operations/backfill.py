@@ -39,7 +39,7 @@ log = logging.getLogger("fraudbrain.backfill")
 
 MANIFEST = "_SUCCESS"  # as flows.ingest.extract.files: a batch folder is complete once it holds its manifest
 _BATCH_DIR = re.compile(r"^batch=(\d{4}-\d{2}-\d{2})$")
-_WITHDRAWN_STATES = (ledger.LOADED, ledger.HELD, ledger.REFUSED)
+_WITHDRAWN_STATES = (ledger.LOADED, ledger.PARTIAL, ledger.HELD, ledger.HELD_FILE, ledger.REFUSED)
 
 
 class BadRange(UserError, ValueError):
@@ -119,7 +119,7 @@ def withdraw(
             if batch not in landed:
                 out.not_landed.append(batch)
                 continue
-            if status == ledger.LOADED:
+            if status in (ledger.LOADED, ledger.PARTIAL):
                 _delete_rows(con, source, batch, delivery)
             _retire(con, source, batch, delivery, run_id, resent=landed[batch] != delivery)
             out.batches.append(batch)
