@@ -14,8 +14,9 @@ Severity (``meta["severity"]``) decides what a failure does (flows/ingest/valida
 - ``info``: reported only (key uniqueness within the batch: the loader keeps the later line).
 
 A held batch or file loaded by ``fraudbrain replay --accept`` records its failed checks as ``accepted``.
-Each result's effective severity is stored in ``meta["attributes"]["severity"]`` of the result Data Docs
-render, shown there as a ``severity`` column (the suite's ``notes`` ask GX for it).
+Each stored result carries its effective severity in ``meta["severity"]``; a table-level check (schema,
+volume) and any accepted failure are described in Data Docs as "<reason> (severity: <severity>)" (GX 1.24
+cannot render meta properties as a column: its ``meta_properties_to_render`` breaks the expectation's model).
 """
 
 from __future__ import annotations
@@ -172,7 +173,5 @@ class SuiteBuilder:
                 "source": t.source,
                 "table": t.name,
                 "contract": f"shared/contracts/{t.source}.md",
-                # Data Docs: a "severity" column read from each result's meta["attributes"]["severity"]
-                "notes": {"format": "renderer.diagnostic.meta_properties", "content": {"severity": "severity"}},
             },
         )

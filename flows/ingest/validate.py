@@ -368,16 +368,19 @@ def _exception_head(info: dict[str, Any] | None) -> str:
 
 def _sanitise(result: ExpectationSuiteValidationResult, severities: list[str]) -> ExpectationSuiteValidationResult:
     """A copy with every value-bearing field removed: counts, column names and row counts only; each
-    expectation carries its effective severity for Data Docs (``meta["attributes"]["severity"]``).
+    expectation carries its effective severity (``meta["severity"]``), shown in Data Docs' description of
+    table-level and accepted checks.
 
     Built from the result's attributes (never serialising the unexpected values it is about to drop).
     """
     clean = copy.copy(result)
     clean.results = []
     for r, severity in zip(result.results, severities, strict=True):
-        config = copy.deepcopy(r.expectation_config)
-        config.meta = {**(config.meta or {}), "attributes": {"severity": severity}}
         table_level = r.expectation_config.type.startswith("expect_table_")
+        config = copy.deepcopy(r.expectation_config)
+        config.meta = {**(config.meta or {}), "severity": severity}
+        if table_level or severity == ACCEPTED:  # Data Docs say what the check does (hold, alert, accepted)
+            config.description = f"{(config.meta or {}).get('reason', config.type)} (severity: {severity})"
         keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
         info = r.exception_info or {}
         clean.results.append(
