@@ -15,6 +15,7 @@ from flows.ingest.validate import build_data_docs, open_context
 from flows.ingest.volume import judge_counts, lower_tail, plausible_floor
 from flows.operations import status
 from flows.operations.replay import CannotAccept, replay_batch
+from flows.publish import report
 from flows.settings import Settings
 from tests.fixtures_landing import (
     CDR_COLS,
@@ -217,6 +218,9 @@ def test_a_high_volume_file_at_5_percent_is_held_alone_while_the_batch_loads(set
 def test_replay_accept_loads_the_held_file_once_and_a_newer_batch_keeps_winning(settings: Settings) -> None:
     held_cdr_world(settings)
     take_source(settings, "telecom", "r1")
+    with workdb.connect(settings) as con:  # the run's report says what it held alone
+        held = report.holds_and_accepts(con, "r1")
+    assert held[0].startswith(f"held alone: telecom {DAYS[5]} `telecom/batch={DAYS[5]}/cdr.csv.gz`")
     replay_batch(settings, "telecom", DAYS[5], accept=True, reason="network outage, known short day", who="ops-li")
     [res] = take_source(settings, "telecom", "r2")
     assert res.status == "loaded" and "accepted cdr: row count implausible" in res.message
@@ -245,6 +249,11 @@ def test_replay_accept_loads_the_held_file_once_and_a_newer_batch_keeps_winning(
     assert st.accepts and "accepted by ops-li" in st.accepts[0] and "loaded in run r2" in st.accepts[0]
     assert not st.held
     assert take_source(settings, "telecom", "r3") == [], "accepted once: nothing left to take"
+    with workdb.connect(settings) as con:  # ... and the accepting run's what it loaded despite its check
+        accepted = report.holds_and_accepts(con, "r2")
+    assert accepted[0].startswith(f"accepted: telecom {DAYS[5]} by ops-li") and "network outage" in accepted[0]
+    md = report.summary_markdown(report.RunSummary("r2"), settings, [], [], accepted)
+    assert "## Held alone and accepted: 1" in md
 
 
 def test_accept_on_a_damaged_delivery_or_without_a_reason_is_refused(settings: Settings) -> None:
