@@ -270,3 +270,27 @@ def test_accept_on_a_damaged_delivery_or_without_a_reason_is_refused(settings: S
     assert damaged.exit_code == 2 and "re-deliver" in damaged.output
     assert fetch(settings, "select count(*) from audit.accepts") == [(0,)]
     assert fetch(settings, "select status from audit.batches") == [("refused",)], "nothing was changed"
+
+
+def test_accept_loads_a_whole_batch_held_by_a_rate_but_never_a_drifted_schema(settings: Settings) -> None:
+    bad_id = "420922199001011230"  # wrong check character
+    many = [subscriber_row(msisdn=f"139{i:08d}", id_no=bad_id if i % 10 == 0 else None) for i in range(150)]
+    write_batch(
+        settings.landing,
+        "telecom",
+        DAYS[0],
+        {"cdr.csv.gz": csv_bytes(CDR_COLS, calls(DAYS[0], 3), gz=True), "subscribers.csv": csv_bytes(SUB_COLS, many)},
+        kind="initial",
+    )
+    drifted = ["call_id", "caller", "callee", "begin_time", "duration_s", "cell_id", "imei"]
+    write_batch(settings.landing, "telecom", DAYS[1], {"cdr.csv.gz": csv_bytes(drifted, calls(DAYS[1], 3), gz=True)})
+    assert [r.status for r in take_source(settings, "telecom", "r1")] == ["held", "held"]
+    with pytest.raises(CannotAccept, match="schema drift"):
+        replay_batch(settings, "telecom", DAYS[1], accept=True, reason="header renamed upstream")
+    replay_batch(settings, "telecom", DAYS[0], accept=True, reason="the bank's ID register is known bad")
+    [res] = take_source(settings, "telecom", "r2")
+    assert res.status == "loaded" and "accepted subscribers: holder_id_no: malformed ID number" in res.message
+    assert fetch(settings, "select count(*) from raw.telecom__subscribers") == [(150,)]
+    assert ("accepted", False) in fetch(
+        settings, "select severity, success from audit.dq_results where run_id = 'r2' and table_name = 'subscribers'"
+    )
