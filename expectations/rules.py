@@ -8,8 +8,16 @@ Severity (``meta["severity"]``) decides what a failure does (flows/ingest/valida
 - ``flag``: a malformed identifier (ID check character, Luhn, phone format): rows are kept (staging flags
   them); the rate is bounded by ``mostly = 1 - max_malformed_rate`` and a rate beyond it holds the batch
   (when the column has at least ``MIN_ELEMENTS_FOR_RATE`` values).
-- ``batch``: the batch as a whole is wrong (schema drift, row-count collapse): held, nothing inserted.
+- ``batch``: the batch as a whole is wrong (schema drift): held, nothing inserted.
+- ``volume``: the file's row count is implausible against its table's own recent deltas (the ``min_rows``
+  parameter is the count model's floor, flows/ingest/volume.py); the table's setting decides whether that
+  holds the file alone (recorded as severity ``hold``) or raises an alert (``alert``).
 - ``info``: reported only (key uniqueness within the batch: the loader keeps the later line).
+
+A held batch or file loaded by ``fraudbrain replay --accept`` records its failed checks as ``accepted``.
+Each stored result carries its effective severity in ``meta["severity"]``; a table-level check (schema,
+volume) and any accepted failure are described in Data Docs as "<reason> (severity: <severity>)" (GX 1.24
+cannot render meta properties as a column: its ``meta_properties_to_render`` breaks the expectation's model).
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from .custom import (
 )
 
 ROW, FLAG, BATCH, INFO = "row", "flag", "batch", "info"
+VOLUME = "volume"  # in the suite; recorded as HOLD or ALERT
+HOLD, ALERT, ACCEPTED = "hold", "alert", "accepted"
 LINE_COLUMN = "_line"
 # Parameters filled in at validation time (flows/ingest/validate.py).
 MIN_ROWS = {"$PARAMETER": "min_rows"}
@@ -76,7 +86,7 @@ class SuiteBuilder:
         )
         self.add(
             gxe.ExpectTableRowCountToBeBetween(
-                min_value=MIN_ROWS, meta=meta(BATCH, "row count collapsed against recent deltas")
+                min_value=MIN_ROWS, meta=meta(VOLUME, "row count implausible against the table's recent deltas")
             )
         )
         for col in t.required:
@@ -180,5 +190,9 @@ class SuiteBuilder:
         return gx.ExpectationSuite(
             name=t.raw_table,
             expectations=[*self.items, *self.length_bounds()],
-            meta={"source": t.source, "table": t.name, "contract": f"shared/contracts/{t.source}.md"},
+            meta={
+                "source": t.source,
+                "table": t.name,
+                "contract": f"shared/contracts/{t.source}.md",
+            },
         )

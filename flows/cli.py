@@ -294,6 +294,7 @@ def _print_status(st: Any) -> None:
         "duplicate": lambda s: f"{s.totals['duplicate']:,}",
         "kept in quarantine": lambda s: "-" if s.quarantined_rows is None else f"{s.quarantined_rows:,}",
         "held or refused": lambda s: str(len(s.held)),
+        "accepted": lambda s: str(len(s.accepts)),
         "up for replay": lambda s: str(len(s.released)),
         "last run": lambda s: f"{s.last_run['status']} {s.last_run['started_at']:%m-%d %H:%M}" if s.last_run else "-",
         "freshness": lambda s: s.freshness if s.freshness in ("fresh", "not watched") else f"[yellow]{s.freshness}[/]",
@@ -310,6 +311,9 @@ def _print_status(st: Any) -> None:
         )
     for a in st.alerts:
         console.print(f"[yellow]ALERT[/yellow] {a}")
+    for s in st.sources:
+        for a in s.accepts:
+            console.print(f"ACCEPTED {s.source} batch {a}")
     if not st.alerts:
         console.print("[green]all sources fresh, nothing held[/green]")
 
@@ -318,16 +322,23 @@ def _print_status(st: Any) -> None:
 def replay(
     source: Annotated[str, typer.Option(help="telecom or finance")],
     batch: Annotated[str, typer.Option(help="batch date YYYY-MM-DD")],
+    accept: Annotated[
+        bool, typer.Option("--accept", help="load the held batch or file despite the check that held it, once")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="why it is accepted (with --accept; 5 characters or more)")] = None,
+    who: Annotated[str | None, typer.Option(help="who accepts (with --accept) [the OS user]")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
 ) -> None:
     """Make a held or refused batch pending again (after the source fixed it, or a rule changed).
 
-    The next `fraudbrain run` takes it again, with today's rules.
+    The next `fraudbrain run` takes it again, with today's rules. With `--accept --reason "…"` it loads what
+    was held despite the check that held it (recorded in audit.accepts; a refused delivery must be re-delivered).
     """
     from flows.operations.replay import replay_batch
 
-    replay_batch(_settings(work_dir=work_dir), source, batch)
-    console.print(f"{source} batch {batch} released: the next run takes it again")
+    replay_batch(_settings(work_dir=work_dir), source, batch, accept=accept, reason=reason, who=who)
+    done = "accepted and released" if accept else "released"
+    console.print(f"{source} batch {batch} {done}: the next run takes it again")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.errors import UserError
@@ -58,6 +58,27 @@ class Settings(BaseSettings):
     max_malformed_id_rate: float = 0.02
     # ... for the police tables, whose victims' and suspects' ID numbers are typed by hand (no bound in the contract)
     police_max_malformed_id_rate: float = 0.25
+    # volume: a delta file's row count judged against its table's own recent deltas (flows/ingest/volume.py).
+    # - volume_hold_p: a count is implausible when P(count <= observed | recent level) is below this. With the
+    #   dispersion floor below, 1e-6 marks a feed below about a fifth of its level (a collapse to 5% has
+    #   P ~ 1e-15) while half a day's volume (P ~ 1e-2) still loads; about 1,800 delta files a year are
+    #   judged, so a well-behaved feed is wrongly judged about once in 500 years
+    volume_hold_p: float = Field(1e-6, gt=0, lt=0.5)
+    # - volume_min_cv: the least day-to-day variation assumed beyond Poisson noise (a holiday, a cell down):
+    #   a history steadier than this (the simulator's feeds vary by 0.5%) must not make a 30% dip a hold
+    volume_min_cv: float = Field(0.25, ge=0)
+    # - volume_min_level: a table whose recent level is below this many rows a day is never judged: a zero
+    #   among a handful of new SIMs or cards is a quiet day (Poisson: P(0 | 3) = 5%), not a collapse
+    volume_min_level: float = Field(50.0, ge=1)
+    # - volume_history / volume_min_history: the level is the median of the last N loaded deltas (the initial
+    #   load never counts); with fewer than the minimum no file is judged
+    volume_history: int = Field(7, ge=1)
+    volume_min_history: int = Field(3, ge=1)
+    # - volume_hold_tables: "<source>.<table>" whose implausible count holds its own file (the batch's other
+    #   files load); any other table's only raises an alert. Event feeds that collapse (a lost half of the
+    #   calls or transactions) would make every mart silently wrong; a small reference delta (new SIMs,
+    #   cards, cells) varies by nature and an alert is enough
+    volume_hold_tables: list[str] = ["telecom.cdr", "finance.transactions"]
     # DuckDB memory bound of the dbt build (spills to disk beyond it); a DuckDB size such as 3GB
     dbt_memory_limit: str = "3GB"
     # ... and of publishing (the copy of the marts into the published file: 5.7 GB unbounded at scale 30)

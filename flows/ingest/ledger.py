@@ -12,9 +12,16 @@ Ledger semantics (one row per file of a batch, or per police table per extractio
 - ``rows_duplicate``: earlier lines of a key repeated later in the same batch, and rows identical in
   every contract column to a version already loaded from an earlier batch or extraction.
 - ``status``: ``loaded`` | ``refused`` (damaged delivery: manifest, checksum, row count, gzip, line
-  length) | ``held`` (batch-level check failed: schema drift, row-count collapse, defect rate) |
-  ``replaced`` (a loaded delivery later superseded by a re-delivery of the same batch; its raw and
-  quarantine rows were deleted, its counts stay as history).
+  length) | ``held`` (batch-level check failed: schema drift, defect rate) | ``held_file`` (this file alone
+  is held: its row count is implausible against its table's history, flows/ingest/volume.py; the batch's
+  other files loaded) | ``replaced`` (a loaded delivery later superseded by a re-delivery of the same batch;
+  its raw and quarantine rows were deleted, its counts stay as history) | ``released`` (a held row whose
+  batch ``fraudbrain replay`` made pending again: its counts stay as history, the next load adds its rows).
+
+``audit.batches`` keys one row per (source, batch, delivery): ``loaded`` | ``partial`` (loaded, with one or
+more files ``held_file``) | ``held`` | ``refused`` | ``replaced`` | ``released``. Releasing a ``partial``
+batch takes only its held files again (its loaded files stay). ``audit.accepts`` records every
+``replay --accept``: who, why, when, and the run that then loaded the delivery despite its checks (once).
 
 Invariants, checkable by SQL (``check_invariants``): ``rows_read = rows_loaded + rows_quarantined +
 rows_duplicate`` on every row; for ``loaded`` rows, ``rows_quarantined`` equals the rows in
@@ -52,12 +59,16 @@ SCHEMA_DDL: tuple[str, ...] = (
         run_id varchar, suite varchar, source varchar, table_name varchar, batch varchar, delivery_id varchar,
         expectation varchar, column_name varchar, severity varchar, success boolean, element_count bigint,
         unexpected_count bigint, unexpected_percent double, recorded_at timestamp)""",
+    """create table if not exists audit.accepts (
+        source varchar, batch varchar, delivery_id varchar, held varchar, who varchar, reason varchar,
+        accepted_at timestamp, run_id varchar, loaded_at timestamp)""",
     """create table if not exists quarantine.rows (
         _source varchar, _table varchar, _batch varchar, _delivery_id varchar, _file varchar, _line bigint,
         reasons varchar, record varchar, _loaded_at timestamp)""",
 )
 
 LOADED, REFUSED, HELD, REPLACED, RELEASED = "loaded", "refused", "held", "replaced", "released"
+HELD_FILE, PARTIAL = "held_file", "partial"
 
 
 def now() -> dt.datetime:
@@ -172,11 +183,25 @@ def record_batch(
 
 
 def loaded_deliveries(con: duckdb.DuckDBPyConnection, source: str, batch: str, except_delivery: str) -> list[str]:
+    """Other deliveries of the batch with rows in raw (loaded, partial, or a released partial one)."""
     rows = con.execute(
-        "select delivery_id from audit.batches where source = ? and batch = ? and delivery_id <> ? and status = ?",
-        [source, batch, except_delivery, LOADED],
+        """select delivery_id from audit.batches where source = ? and batch = ? and delivery_id <> ?
+             and status in (?, ?)
+           union select delivery_id from audit.load_ledger where source = ? and batch = ? and delivery_id <> ?
+             and status = ?
+           order by 1""",
+        [source, batch, except_delivery, LOADED, PARTIAL, source, batch, except_delivery, LOADED],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def loaded_files(con: duckdb.DuckDBPyConnection, source: str, batch: str, delivery_id: str) -> set[str]:
+    """Files (lineage ``_file``) of a delivery already in raw: a released partial batch takes only the others."""
+    rows = con.execute(
+        "select file from audit.load_ledger where source = ? and batch = ? and delivery_id = ? and status = ?",
+        [source, batch, delivery_id, LOADED],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def mark_replaced(con: duckdb.DuckDBPyConnection, source: str, batch: str, delivery_id: str, by: str) -> None:
@@ -188,46 +213,65 @@ def mark_replaced(con: duckdb.DuckDBPyConnection, source: str, batch: str, deliv
     )
     con.execute(
         "update audit.load_ledger set status = ?, message = ? "
-        "where source = ? and batch = ? and delivery_id = ? and status = ?",
-        [REPLACED, msg, source, batch, delivery_id, LOADED],
+        "where source = ? and batch = ? and delivery_id = ? and status in (?, ?, ?)",
+        [REPLACED, msg, source, batch, delivery_id, LOADED, HELD_FILE, RELEASED],
     )
 
 
 def release_batch(con: duckdb.DuckDBPyConnection, source: str, batch: str) -> int:
-    """Replay: make a held or refused batch pending again (once fixed, or once a rule changed)."""
+    """Replay: make a held, partial or refused batch pending again (once fixed, or once a rule changed).
+
+    Held ledger rows become ``released`` history (the next load writes the rows that count).
+    """
     n = con.execute(
         "update audit.batches set status = ?, updated_at = ? where source = ? and batch = ? "
-        "and status in (?, ?) returning 1",
-        [RELEASED, now(), source, batch, HELD, REFUSED],
+        "and status in (?, ?, ?) returning delivery_id",
+        [RELEASED, now(), source, batch, HELD, PARTIAL, REFUSED],
     ).fetchall()
+    for (delivery,) in n:
+        con.execute(
+            "update audit.load_ledger set status = ? where source = ? and batch = ? and delivery_id = ? "
+            "and status in (?, ?)",
+            [RELEASED, source, batch, delivery, HELD, HELD_FILE],
+        )
     return len(n)
 
 
-def recent_row_floor(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    table_name: str,
-    *,
-    history: int = 7,
-    min_history: int = 3,
-    fraction: float = 0.1,
-) -> int:
-    """Row-count floor of a delta batch: ``fraction`` of the median of the last ``history`` loaded deltas.
-
-    The initial load (kind ``initial``) never counts; with fewer than ``min_history`` deltas the floor is 0.
-    """
-    rows = con.execute(
-        """select l.rows_read from audit.load_ledger l
-           join audit.batches b on b.source = l.source and b.batch = l.batch and b.delivery_id = l.delivery_id
-           where l.source = ? and l.table_name = ? and l.status = ? and b.kind = 'delta'
-           order by l.batch desc limit ?""",
-        [source, table_name, LOADED, history],
+def held_deliveries(con: duckdb.DuckDBPyConnection, source: str, batch: str) -> list[tuple[str, str, str]]:
+    """(delivery_id, status, message) of the batch's held, partial or refused deliveries."""
+    return con.execute(
+        "select delivery_id, status, coalesce(message, '') from audit.batches where source = ? and batch = ? "
+        "and status in (?, ?, ?) order by delivery_id",
+        [source, batch, HELD, PARTIAL, REFUSED],
     ).fetchall()
-    if len(rows) < min_history:
-        return 0
-    counts = sorted(r[0] for r in rows)
-    median = counts[len(counts) // 2]
-    return int(median * fraction)
+
+
+# ---- accepts (replay --accept) ------------------------------------------------------------------
+def record_accept(
+    con: duckdb.DuckDBPyConnection, *, source: str, batch: str, delivery_id: str, held: str, who: str, reason: str
+) -> None:
+    con.execute(
+        "insert into audit.accepts values (?, ?, ?, ?, ?, ?, ?, null, null)",
+        [source, batch, delivery_id, held[:2000], who, reason, now()],
+    )
+
+
+def open_accept(con: duckdb.DuckDBPyConnection, source: str, batch: str, delivery_id: str) -> bool:
+    """Whether an accept of this delivery waits for its load (an accept is used once)."""
+    return bool(
+        con.execute(
+            "select count(*) from audit.accepts where source = ? and batch = ? and delivery_id = ? and run_id is null",
+            [source, batch, delivery_id],
+        ).fetchone()[0]
+    )
+
+
+def use_accept(con: duckdb.DuckDBPyConnection, source: str, batch: str, delivery_id: str, run_id: str) -> None:
+    con.execute(
+        "update audit.accepts set run_id = ?, loaded_at = ? where source = ? and batch = ? and delivery_id = ? "
+        "and run_id is null",
+        [run_id, now(), source, batch, delivery_id],
+    )
 
 
 # ---- watermarks (police) -----------------------------------------------------------------------

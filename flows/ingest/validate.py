@@ -32,7 +32,7 @@ from great_expectations.validator.v1_validator import Validator
 
 from expectations import all_suites
 from expectations.custom import install_sql_rules
-from expectations.rules import BATCH, FLAG, INFO, LINE_COLUMN, ROW
+from expectations.rules import ACCEPTED, ALERT, BATCH, FLAG, HOLD, INFO, LINE_COLUMN, ROW, VOLUME
 from expectations.sql_engine import DuckDBExecutionEngine
 from flows.settings import Settings
 from rules.contracts import Table
@@ -46,6 +46,10 @@ MIN_ELEMENTS_FOR_RATE = 100
 # Share of a file's rows that may be unusable (parse errors + row-level failures) before the batch is held.
 MAX_UNUSABLE_ROW_RATE = 0.05
 FAR_FUTURE = "9999-12-31 23:59:59"
+# A drifted schema cannot be loaded, accepted or not: the source must re-deliver.
+SCHEMA_CHECK = "expect_table_columns_to_match_set"
+# The unusable-row share, judged in Python (flows/ingest/extract/files.py), recorded beside the GX results.
+UNUSABLE_CHECK = "unusable_row_rate"
 # Result keys that carry counts only; everything else (unexpected values, index lists, queries) is dropped
 # before a result is stored for Data Docs.
 _SAFE_RESULT_KEYS = frozenset(
@@ -84,10 +88,18 @@ class ValidationOutcome:
     row_failures: dict[int, list[str]] = field(default_factory=dict)  # _line -> failed expectation names
     stats: list[ExpectationStat] = field(default_factory=list)
     batch_failures: list[str] = field(default_factory=list)
+    volume_hold: str | None = None  # implausible row count of a table whose count holds its file
+    alerts: list[str] = field(default_factory=list)  # implausible row count of an alert-only table
+    accepted: list[str] = field(default_factory=list)  # failures loaded despite their check (replay --accept)
 
     @property
     def passed(self) -> bool:
         return not self.batch_failures
+
+    def record_check(self, expectation: str, severity: str, success: bool, elements: int, unexpected: int) -> None:
+        """A check judged outside GX (the unusable-row share), recorded with the GX results."""
+        pct = 100.0 * unexpected / elements if elements else None
+        self.stats.append(ExpectationStat(expectation, None, severity, success, elements, unexpected, pct, expectation))
 
     def flag_rates(self) -> dict[str, float]:
         """Malformed-identifier rate per flag expectation (0..1 of the non-null values)."""
@@ -177,6 +189,8 @@ def validate_frame(
     context: DQContext | None = None,
     min_rows: int = 0,
     latest_event_time: str | None = None,
+    volume_action: str = ALERT,
+    accepted: bool = False,
 ) -> ValidationOutcome:
     """Validate one table's rows (contract columns as text + ``_line``) held in a pandas frame."""
     con = duckdb.connect(":memory:")
@@ -194,6 +208,8 @@ def validate_frame(
             context=context,
             min_rows=min_rows,
             latest_event_time=latest_event_time,
+            volume_action=volume_action,
+            accepted=accepted,
         )
     finally:
         con.close()
@@ -210,14 +226,21 @@ def validate_relation(
     context: DQContext | None = None,
     min_rows: int = 0,
     latest_event_time: str | None = None,
+    volume_action: str = ALERT,
+    accepted: bool = False,
 ) -> ValidationOutcome:
-    """Validate one table's rows held in DuckDB ``relation`` (contract columns as text + ``_line``)."""
+    """Validate one table's rows held in DuckDB ``relation`` (contract columns as text + ``_line``).
+
+    ``min_rows`` is the count model's floor (flows/ingest/volume.py); a count below it holds the file
+    (``volume_action`` ``hold``) or raises an alert (``alert``). ``accepted``: the batch was accepted by
+    ``replay --accept``: failures that would hold it (except a drifted schema) are recorded as ``accepted``.
+    """
     ctx = context or open_context(settings)
     suite = ctx.suites[table.raw_table]
     params = {"min_rows": min_rows, "latest_event_time": latest_event_time or FAR_FUTURE}
     result, batch_id, rows = _run_suite(ctx, suite, con, relation, params)
-    outcome = _read_results(result, table, suite.name, batch_label, run_id, rows)
-    _store_sanitised(ctx, result, suite.name, batch_id, batch_label, run_id)
+    outcome, severities = _read_results(result, table, suite.name, batch_label, run_id, rows, volume_action, accepted)
+    _store_sanitised(ctx, result, severities, suite.name, batch_id, batch_label, run_id)
     if outcome.batch_failures:
         log.warning("DQ gate failed for %s batch %s: %s", suite.name, batch_label, "; ".join(outcome.batch_failures))
     return outcome
@@ -274,8 +297,12 @@ def _read_results(
     batch_label: str,
     run_id: str,
     rows: int,
-) -> ValidationOutcome:
+    volume_action: str = ALERT,
+    accepted: bool = False,
+) -> tuple[ValidationOutcome, list[str]]:
+    """The outcome, and each result's effective severity (what its failure did: hold, alert, accepted...)."""
     out = ValidationOutcome(suite=suite, table=table, batch_label=batch_label, run_id=run_id, rows=rows)
+    severities: list[str] = []
     for r in result.results:
         cfg = r.expectation_config
         name, column = _expectation_name(cfg)
@@ -283,6 +310,25 @@ def _read_results(
         severity, reason = meta.get("severity", INFO), meta.get("reason", name)
         res = r.result or {}
         raised = _raised(r.exception_info)
+        if severity == VOLUME:
+            severity = volume_action
+        holding: str | None = None
+        if not r.success:
+            if severity == BATCH:
+                holding = f"{reason} ({_describe(res)})"
+            elif (
+                severity == FLAG
+                and (res.get("element_count") or 0) - (res.get("missing_count") or 0) >= MIN_ELEMENTS_FOR_RATE
+            ):
+                holding = f"{reason}: rate {(res.get('unexpected_percent') or 0):.2f}% beyond the bound"
+            elif severity == HOLD:
+                holding = f"{reason} ({_describe(res)})"
+            elif severity == ALERT:
+                out.alerts.append(f"{reason} ({_describe(res)})")
+        if holding and accepted and cfg.type != SCHEMA_CHECK:
+            out.accepted.append(holding)
+            severity, holding = ACCEPTED, None
+        severities.append(severity)
         out.stats.append(
             ExpectationStat(
                 name,
@@ -300,16 +346,13 @@ def _read_results(
         if severity == ROW and not raised:
             for idx in res.get("unexpected_index_list") or []:
                 out.row_failures.setdefault(int(idx[LINE_COLUMN]), []).append(name)
-        elif severity == BATCH:
-            out.batch_failures.append(f"{reason} ({_describe(res)})")
-        elif (
-            severity == FLAG
-            and (res.get("element_count") or 0) - (res.get("missing_count") or 0) >= MIN_ELEMENTS_FOR_RATE
-        ):
-            out.batch_failures.append(f"{reason}: rate {(res.get('unexpected_percent') or 0):.2f}% beyond the bound")
+        elif holding and severity == HOLD:
+            out.volume_hold = holding
+        elif holding:
+            out.batch_failures.append(holding)
         if raised and severity in (ROW, FLAG) and column in table.columns:
             out.batch_failures.append(f"{name} could not run: {_exception_head(r.exception_info)}")
-    return out
+    return out, severities
 
 
 def _describe(res: dict[str, Any]) -> str:
@@ -333,21 +376,27 @@ def _exception_head(info: dict[str, Any] | None) -> str:
     return str(info.get("exception_message") or (nested[0]["exception_message"] if nested else ""))[:200]
 
 
-def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:
-    """A copy with every value-bearing field removed: counts, column names and row counts only.
+def _sanitise(result: ExpectationSuiteValidationResult, severities: list[str]) -> ExpectationSuiteValidationResult:
+    """A copy with every value-bearing field removed: counts, column names and row counts only; each
+    expectation carries its effective severity (``meta["severity"]``), shown in Data Docs' description of
+    table-level and accepted checks.
 
     Built from the result's attributes (never serialising the unexpected values it is about to drop).
     """
     clean = copy.copy(result)
     clean.results = []
-    for r in result.results:
+    for r, severity in zip(result.results, severities, strict=True):
         table_level = r.expectation_config.type.startswith("expect_table_")
+        config = copy.deepcopy(r.expectation_config)
+        config.meta = {**(config.meta or {}), "severity": severity}
+        if table_level or severity == ACCEPTED:  # Data Docs say what the check does (hold, alert, accepted)
+            config.description = f"{(config.meta or {}).get('reason', config.type)} (severity: {severity})"
         keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
         info = r.exception_info or {}
         clean.results.append(
             type(r)(
                 success=r.success,
-                expectation_config=r.expectation_config,
+                expectation_config=config,
                 result={k: v for k, v in (r.result or {}).items() if k in keep},
                 meta=r.meta,
                 exception_info={
@@ -363,6 +412,7 @@ def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValid
 def _store_sanitised(
     ctx: DQContext,
     result: ExpectationSuiteValidationResult,
+    severities: list[str],
     suite: str,
     batch_id: str,
     batch_label: str,
@@ -375,7 +425,7 @@ def _store_sanitised(
         ),
         batch_identifier=batch_id,
     )
-    ctx.gx.validation_results_store.store_validation_results(_sanitise(result), key)
+    ctx.gx.validation_results_store.store_validation_results(_sanitise(result, severities), key)
 
 
 def build_data_docs(settings: Settings, context: DQContext | None = None) -> Path:

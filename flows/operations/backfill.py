@@ -37,7 +37,7 @@ from rules.contracts import FILE_SOURCES, batch_folder_date
 log = logging.getLogger("fraudbrain.backfill")
 
 MANIFEST = "_SUCCESS"  # as flows.ingest.extract.files: a batch folder is complete once it holds its manifest
-_WITHDRAWN_STATES = (ledger.LOADED, ledger.HELD, ledger.REFUSED)
+_WITHDRAWN_STATES = (ledger.LOADED, ledger.PARTIAL, ledger.HELD, ledger.HELD_FILE, ledger.REFUSED)
 
 
 class BadRange(UserError, ValueError):
@@ -117,7 +117,7 @@ def withdraw(
             if batch not in landed:
                 out.not_landed.append(batch)
                 continue
-            if status == ledger.LOADED:
+            if status in (ledger.LOADED, ledger.PARTIAL):
                 _delete_rows(con, source, batch, delivery)
             _retire(con, source, batch, delivery, run_id, resent=landed[batch] != delivery)
             out.batches.append(batch)

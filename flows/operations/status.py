@@ -28,7 +28,8 @@ class SourceStatus:
     last_arrival: datetime | None = None  # when the source last delivered something new
     totals: dict[str, int] = field(default_factory=dict)  # ledger rows that count (not replaced)
     quarantined_rows: int | None = None  # rows in quarantine.rows (work database only)
-    held: list[str] = field(default_factory=list)  # "<batch>: <status> <message>"
+    held: list[str] = field(default_factory=list)  # "<batch>: <status> <message>" (partial: files held alone)
+    accepts: list[str] = field(default_factory=list)  # "<batch>: accepted by <who> at <when>: <reason> (...)"
     released: list[str] = field(default_factory=list)  # batches up for replay or backfill
     missing_days: list[str] = field(default_factory=list)
     last_run: dict[str, Any] | None = None  # the last run that took something of this source
@@ -100,7 +101,7 @@ def _totals(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
     row = con.execute(
         """select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
                   coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
-           from audit.load_ledger where source = ? and status <> 'replaced'""",
+           from audit.load_ledger where source = ? and status not in ('replaced', 'released')""",
         [source],
     ).fetchone()
     return dict(zip(("ledger rows", "read", "loaded", "quarantined", "duplicate"), map(int, row), strict=True))
@@ -112,10 +113,21 @@ def _file_batches(con: duckdb.DuckDBPyConnection, st: SourceStatus) -> None:
         "order by batch",
         [st.source],
     ).fetchall()
-    loaded = [b for b, s, _m in batches if s == "loaded"]
+    loaded = [b for b, s, _m in batches if s in ("loaded", "partial")]
     st.last_batch = loaded[-1] if loaded else None
-    st.held = [f"{b}: {s} {m}"[:200] for b, s, m in batches if s in ("held", "refused")]
+    st.held = [f"{b}: {s} {m}"[:200] for b, s, m in batches if s in ("held", "partial", "refused")]
     st.released = [b for b, s, _m in batches if s == "released"]
+    if _has_table(con, "audit", "accepts"):
+        st.accepts = [
+            f"{b}: accepted by {who} at {at}: {why} ({f'loaded in run {run}' if run else 'waiting for the next run'})"[
+                :300
+            ]
+            for b, who, at, why, run in con.execute(
+                "select batch, who, accepted_at, reason, run_id from audit.accepts where source = ? "
+                "order by accepted_at",
+                [st.source],
+            ).fetchall()
+        ]
 
 
 def _last_run(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any] | None:

@@ -308,7 +308,7 @@ def _quality_section(con: duckdb.DuckDBPyConnection) -> str:
     ledger = _q(
         con,
         """select source, count(*) filter (where status = 'loaded') as files_loaded,
-                               count(*) filter (where status in ('held', 'refused')) as held_or_refused,
+                               count(*) filter (where status in ('held', 'held_file', 'refused')) as held_or_refused,
                                coalesce(sum(rows_read) filter (where status <> 'replaced'), 0) as rows_read,
                                coalesce(sum(rows_loaded) filter (where status <> 'replaced'), 0) as rows_loaded,
                                coalesce(sum(rows_quarantined) filter (where status <> 'replaced'), 0) as quarantined,

@@ -62,8 +62,32 @@ def dq_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]
     return [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
 
 
+def holds_and_accepts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """This run's files held alone and the accepted deliveries it loaded (who, why, when), one line each."""
+    held = con.execute(
+        "select source, batch, file, message from audit.load_ledger where run_id = ? and status = 'held_file' "
+        "order by source, batch, file",
+        [run_id],
+    ).fetchall()
+    lines = [f"held alone: {src} {b} `{f}`: {m}"[:300] for src, b, f, m in held]
+    has = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'accepts'"
+    ).fetchone()[0]
+    if has:
+        accepted = con.execute(
+            "select source, batch, who, accepted_at, reason from audit.accepts where run_id = ? order by source, batch",
+            [run_id],
+        ).fetchall()
+        lines += [f"accepted: {src} {b} by {who} at {at}: {why}"[:300] for src, b, who, at, why in accepted]
+    return lines
+
+
 def summary_markdown(
-    summary: RunSummary, settings: Settings, ledger: list[tuple[Any, ...]], dq: list[dict[str, Any]]
+    summary: RunSummary,
+    settings: Settings,
+    ledger: list[tuple[Any, ...]],
+    dq: list[dict[str, Any]],
+    holds: list[str] | None = None,
 ) -> str:
     failed = [d for d in dq if not d["success"]]
     lines = [
@@ -77,6 +101,7 @@ def summary_markdown(
         *(f"- {b}" for b in summary.batches),
         "",
         *_alerts_markdown(summary.alerts),
+        *([f"## Held alone and accepted: {len(holds)}", "", *(f"- {h}" for h in holds), ""] if holds else []),
         "## Rows per state (load ledger)",
         "",
         "| source | status | files | read | loaded | quarantined | duplicate |",
@@ -119,7 +144,7 @@ def publish_artifacts(summary: RunSummary, settings: Settings, con: duckdb.DuckD
     dq = dq_rows(con, summary.run_id)
     create_markdown_artifact(
         key="fraudbrain-run-summary",
-        markdown=summary_markdown(summary, settings, ledger, dq),
+        markdown=summary_markdown(summary, settings, ledger, dq, holds_and_accepts(con, summary.run_id)),
         description=f"fraudbrain run {summary.run_id}",
     )
     if dq:

@@ -2,11 +2,13 @@
 
 A batch is taken only with its ``_SUCCESS`` manifest; a damaged delivery (manifest, checksum, row count,
 gzip, over-long line) or one dated after the extraction day (``batch_date_allowance_days``) is refused
-whole; a batch failing a batch-level DQ gate or a file in another encoding than its contract's is held;
-otherwise its rows go to raw, quarantine or the duplicate count, in one DuckDB transaction with its ledger
-rows. An entry of a source's landing area that is no batch folder (``tmp``, ``batch=notadate``) is never
-loaded and never recorded (it is no batch): it is logged here and raised as an alert by
-flows/operations/freshness.py.
+whole; a batch failing a batch-level DQ gate or a file in another encoding than its contract's is held; a file
+whose row count is implausible against its table's history (flows/ingest/volume.py) is held alone or only
+raises an alert (``volume_hold_tables``); otherwise its rows go to raw, quarantine or the duplicate count, in
+one DuckDB transaction with its ledger rows. A delivery accepted by ``replay --accept`` loads despite the
+checks that held it (never a drifted schema), once. An entry of a source's landing area that is no batch folder
+(``tmp``, ``batch=notadate``) is never loaded and never recorded (it is no batch): it is logged here and raised
+as an alert by flows/operations/freshness.py.
 
 Each file is parsed into a DuckDB temp table (flows/ingest/extract/parse.py), validated there by its GX suite
 (flows/ingest/validate.py) and routed by SQL (flows/ingest/extract/common.py). Hostile input is refused, never followed:
@@ -32,12 +34,20 @@ from zoneinfo import ZoneInfo
 import duckdb
 import fsspec
 
-from flows.ingest import ledger
+from expectations.rules import ACCEPTED, ALERT, BATCH, HOLD
+from flows.ingest import ledger, volume
 from flows.ingest.extract import parse
 from flows.ingest.extract.common import Lineage, Parsed, drop_relation, load_rows, transaction
-from flows.ingest.ledger import HELD, LOADED, REFUSED, LedgerRow
+from flows.ingest.ledger import HELD, HELD_FILE, LOADED, PARTIAL, REFUSED, LedgerRow
 from flows.ingest.quarantine import delete_delivery
-from flows.ingest.validate import DQContext, ValidationOutcome, open_context, unusable_rate_failure, validate_relation
+from flows.ingest.validate import (
+    UNUSABLE_CHECK,
+    DQContext,
+    ValidationOutcome,
+    open_context,
+    unusable_rate_failure,
+    validate_relation,
+)
 from flows.settings import Settings
 from rules.contracts import FILE_SOURCES, Table, batch_folder_date, by_file
 
@@ -66,7 +76,7 @@ class BatchResult:
     source: str
     batch: str
     delivery_id: str
-    status: str  # loaded | refused | held
+    status: str  # loaded | partial (some files held alone) | refused | held
     message: str
     ledger: list[LedgerRow] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # earlier delivery ids this one replaced
@@ -141,21 +151,29 @@ def read_manifest(fs: Any, path: str, source: str, batch: str) -> BatchRef:
 def load_file_batch(
     con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchRef, run_id: str, context: DQContext | None = None
 ) -> BatchResult:
-    """Verify, parse, validate and load one batch; refused/held batches insert nothing into raw."""
+    """Verify, parse, validate and load one batch; refused/held batches insert nothing into raw.
+
+    Files of this delivery already loaded (a released ``partial`` batch) are not taken again; a file whose
+    count holds it is kept out alone while the others load.
+    """
     ledger.ensure_schema(con, FILE_SOURCES.get(batch.source, ()))
     fs, _ = fsspec.core.url_to_fs(settings.landing)
     parsed: list[Parsed] = []
     try:
         _check_batch_date(batch, settings)
         check_manifest(fs, batch)
+        done = ledger.loaded_files(con, batch.source, batch.batch, batch.delivery_id)
+        accepted = ledger.open_accept(con, batch.source, batch.batch, batch.delivery_id)
         for name in sorted(batch.manifest["files"]):
-            parsed.append(_parse_file(con, fs, batch, name, settings))
+            if relative_path(batch, name) not in done:
+                parsed.append(_parse_file(con, fs, batch, name, settings))
         ctx = context or open_context(settings)
-        outcomes = [_validate(con, settings, batch, p, run_id, ctx) for p in parsed]
+        outcomes = [_validate(con, settings, batch, p, run_id, ctx, accepted) for p in parsed]
         problems = [f"{p.file}: {f}" for p, o in zip(parsed, outcomes, strict=True) for f in _batch_failures(p, o)]
-        if problems:
+        if problems:  # held whole; a file its count would hold alone is named too
+            problems += [f"{p.file}: {o.volume_hold}" for p, o in zip(parsed, outcomes, strict=True) if o.volume_hold]
             return _hold(con, batch, parsed, outcomes, run_id, "; ".join(problems))
-        return _commit(con, batch, parsed, outcomes, run_id)
+        return _commit(con, batch, parsed, outcomes, run_id, accepted)
     except Refused as exc:
         return _refuse(con, fs, batch, run_id, str(exc), settings)
     finally:
@@ -342,31 +360,54 @@ def _header_drift(header: list[str], t: Table) -> str | None:
 
 # -- validation ----------------------------------------------------------------------------------
 def _validate(
-    con: duckdb.DuckDBPyConnection, settings: Settings, batch: BatchRef, p: Parsed, run_id: str, ctx: DQContext
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    batch: BatchRef,
+    p: Parsed,
+    run_id: str,
+    ctx: DQContext,
+    accepted: bool = False,
 ) -> ValidationOutcome:
-    min_rows = ledger.recent_row_floor(con, batch.source, p.table.name) if batch.kind == "delta" else 0
+    t = p.table
+    verdict = None
+    if batch.kind == "delta":  # the initial load is never judged (nor a reference)
+        verdict = volume.judge(con, settings, batch.source, t.name, batch.batch, p.rows_read)
     latest = None
-    if p.table.kind == "event":
+    if t.kind == "event":
         latest = f"{date.fromisoformat(batch.batch) + timedelta(days=1)} 00:00:00"
-    return validate_relation(
+    outcome = validate_relation(
         con,
         p.relation,
-        p.table,
+        t,
         settings,
         batch_label=batch.batch,
         run_id=run_id,
         context=ctx,
-        min_rows=min_rows,
+        min_rows=verdict.floor if verdict else 0,
         latest_event_time=latest,
+        volume_action=HOLD if volume.holds(settings, batch.source, t.name) else ALERT,
+        accepted=accepted,
     )
+    if verdict is not None and verdict.implausible:  # the model's figures, for the ledger message and the log
+        said = f"{verdict.describe()}"
+        if outcome.volume_hold:
+            outcome.volume_hold = f"{outcome.volume_hold}: {said}"
+        outcome.alerts = [f"{a}: {said}" for a in outcome.alerts]
+        outcome.accepted = [f"{a}: {said}" if a.startswith("row count") else a for a in outcome.accepted]
+    unusable = unusable_rate_failure(p.rows_read, len(p.parse_errors) + len(outcome.row_failures))
+    if unusable:
+        severity = ACCEPTED if accepted else BATCH
+        bad = len(p.parse_errors) + len(outcome.row_failures)
+        outcome.record_check(UNUSABLE_CHECK, severity, False, p.rows_read, bad)
+        (outcome.accepted if accepted else outcome.batch_failures).append(unusable)
+    return outcome
 
 
 def _batch_failures(p: Parsed, o: ValidationOutcome) -> list[str]:
+    """What holds the whole batch: a drifted header, a failing batch-level check, too many unusable rows."""
     out = [f"schema drift: {p.drift}"] if p.drift else []
     out += [f"encoding drift: {p.encoding_drift}"] if p.encoding_drift else []
-    out += [f for f in o.batch_failures if not (p.drift and f.startswith("schema drift"))]
-    unusable = unusable_rate_failure(p.rows_read, len(p.parse_errors) + len(o.row_failures))
-    return out + ([unusable] if unusable else [])
+    return out + [f for f in o.batch_failures if not (p.drift and f.startswith("schema drift"))]
 
 
 # -- outcomes ------------------------------------------------------------------------------------
@@ -375,7 +416,7 @@ def _whole_file_rows(
 ) -> list[LedgerRow]:
     at = ledger.now()
     rows = []
-    for name in _listed(batch):
+    for name in (n for n in _listed(batch) if n in counts):
         t = by_file(batch.source, name)
         n = counts.get(name, 0)
         rows.append(
@@ -472,26 +513,34 @@ def _commit(
     parsed: list[Parsed],
     outcomes: list[ValidationOutcome],
     run_id: str,
+    accepted: bool = False,
 ) -> BatchResult:
+    """Load the batch's files, except a file whose implausible count holds it alone (``held_file``)."""
     at = ledger.now()
     rows: list[LedgerRow] = []
+    held = [(p, o) for p, o in zip(parsed, outcomes, strict=True) if o.volume_hold]
     with transaction(con):
         earlier = ledger.loaded_deliveries(con, batch.source, batch.batch, batch.delivery_id)
         for old in earlier:
             _delete_delivery(con, batch, old)
         for p, o in zip(parsed, outcomes, strict=True):
+            ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
+            if o.volume_hold:
+                rows.append(_held_file_row(batch, p, o.volume_hold, run_id, at))
+                continue
             lineage = Lineage(batch.source, batch.batch, batch.delivery_id, p.file, at)
             rows.append(load_rows(con, p, o, lineage, run_id))
-            ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
         ledger.write_ledger(con, rows)
-        message = f"{len(rows)} files" + (f"; replaced delivery {', '.join(earlier)}" if earlier else "")
+        status, message = _commit_message(batch, rows, held, outcomes, earlier)
+        if accepted:
+            ledger.use_accept(con, batch.source, batch.batch, batch.delivery_id, run_id)
         ledger.record_batch(
             con,
             source=batch.source,
             batch=batch.batch,
             delivery_id=batch.delivery_id,
             kind=batch.kind,
-            status=LOADED,
+            status=status,
             message=message,
             manifest_sha256=batch.manifest_sha256,
             run_id=run_id,
@@ -499,13 +548,44 @@ def _commit(
         problems = ledger.check_invariants(con, [p.table for p in parsed], batch=batch.batch)
         if problems:
             raise AssertionError("; ".join(problems))
+    for o in outcomes:
+        for a in o.alerts:
+            log.warning("ALERT %s batch %s %s: %s", batch.source, batch.batch, o.table.name, a)
+    if held:
+        log.warning("ALERT held alone in %s batch %s: %s", batch.source, batch.batch, message)
     log.info(
-        "loaded %s batch %s: %s",
+        "%s %s batch %s: %s",
+        status,
         batch.source,
         batch.batch,
         ", ".join(f"{r.table_name} {r.rows_loaded}/{r.rows_read}" for r in rows),
     )
-    return BatchResult(batch.source, batch.batch, batch.delivery_id, LOADED, message, rows, earlier)
+    return BatchResult(batch.source, batch.batch, batch.delivery_id, status, message, rows, earlier)
+
+
+def _held_file_row(batch: BatchRef, p: Parsed, why: str, run_id: str, at: Any) -> LedgerRow:
+    """A file kept out alone: every row read withheld (the landing zone keeps it for a replay)."""
+    n = p.rows_read
+    return LedgerRow(
+        run_id, batch.source, p.table.name, batch.batch, batch.delivery_id, p.file, n, 0, n, 0, HELD_FILE, why, at
+    )
+
+
+def _commit_message(
+    batch: BatchRef,
+    rows: list[LedgerRow],
+    held: list[tuple[Parsed, ValidationOutcome]],
+    outcomes: list[ValidationOutcome],
+    earlier: list[str],
+) -> tuple[str, str]:
+    """The batch's status (``partial`` when a file is held alone) and its one-line message."""
+    parts = [f"{sum(r.status == LOADED for r in rows)} files"]
+    parts += [f"held alone {p.file}: {o.volume_hold}" for p, o in held]
+    parts += [f"alert {o.table.name}: {a}" for o in outcomes for a in o.alerts]
+    parts += [f"accepted {o.table.name}: {a}" for o in outcomes for a in o.accepted]
+    if earlier:
+        parts.append(f"replaced delivery {', '.join(earlier)}")
+    return (PARTIAL if held else LOADED), "; ".join(parts)
 
 
 def _delete_delivery(con: duckdb.DuckDBPyConnection, batch: BatchRef, old: str) -> None:
