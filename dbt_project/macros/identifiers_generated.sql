@@ -35,7 +35,10 @@
 {%- endmacro %}
 
 {% macro duckdb__ascii_text(col) -%}
-    trim(translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-  '), ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288))
+    trim((case
+        when strlen({{ col }}) = length({{ col }}) then {{ col }}
+        else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-  ')
+    end))
 {%- endmacro %}
 
 {% macro normalise_phone(col) -%}
@@ -47,7 +50,10 @@
         when regexp_full_match({{ col }}, '1[0-9]{10}') then {{ col }}
         when {{ col }} is null then null
         when coalesce(starts_with({{ col }}, '{"~pf"'), false) then {{ col }}
-        else list_transform([replace(replace(trim(translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-  '), ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), ' ', ''), '-', '')], lambda fb_s: (case
+        else list_transform([replace(replace(trim((case
+            when strlen({{ col }}) = length({{ col }}) then {{ col }}
+            else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-  ')
+        end)), ' ', ''), '-', '')], lambda fb_s: (case
                 when fb_s = '' then null
                 when regexp_full_match(fb_s, '[+]86[0-9]+') then substr(fb_s, 4)
                 when regexp_full_match(fb_s, '[+][0-9]+') then '+' || substr(fb_s, 2)
@@ -113,7 +119,10 @@
         when regexp_full_match({{ col }}, '[0-9]{17}[0-9X]') then {{ col }}
         when {{ col }} is null then null
         when coalesce(starts_with({{ col }}, '{"~pf"'), false) then {{ col }}
-        else list_transform([replace(replace(trim(translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ'), ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), ' ', ''), '-', '')], lambda fb_s: (case
+        else list_transform([replace(replace(trim((case
+            when strlen({{ col }}) = length({{ col }}) then upper({{ col }})
+            else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+        end)), ' ', ''), '-', '')], lambda fb_s: (case
                 when fb_s = '' then null
                 when regexp_full_match(fb_s, '[0-9]{15}') then list_transform([left(fb_s, 6) || '19' || substr(fb_s, 7)], lambda fb_f: fb_f || substr('10X98765432', (cast(substr(fb_f, 1, 1) as integer) * 7 + cast(substr(fb_f, 2, 1) as integer) * 9 + cast(substr(fb_f, 3, 1) as integer) * 10 + cast(substr(fb_f, 4, 1) as integer) * 5 + cast(substr(fb_f, 5, 1) as integer) * 8 + cast(substr(fb_f, 6, 1) as integer) * 4 + cast(substr(fb_f, 7, 1) as integer) * 2 + cast(substr(fb_f, 8, 1) as integer) * 1 + cast(substr(fb_f, 9, 1) as integer) * 6 + cast(substr(fb_f, 10, 1) as integer) * 3 + cast(substr(fb_f, 11, 1) as integer) * 7 + cast(substr(fb_f, 12, 1) as integer) * 9 + cast(substr(fb_f, 13, 1) as integer) * 10 + cast(substr(fb_f, 14, 1) as integer) * 5 + cast(substr(fb_f, 15, 1) as integer) * 8 + cast(substr(fb_f, 16, 1) as integer) * 4 + cast(substr(fb_f, 17, 1) as integer) * 2) % 11 + 1, 1))[1]
                 else fb_s
@@ -160,7 +169,10 @@
         when regexp_full_match({{ col }}, '[0-9]+') then {{ col }}
         when {{ col }} is null then null
         when coalesce(starts_with({{ col }}, '{"~pf"'), false) then {{ col }}
-        else nullif(replace(replace(trim(translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ'), ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), ' ', ''), '-', ''), '')
+        else nullif(replace(replace(trim((case
+            when strlen({{ col }}) = length({{ col }}) then upper({{ col }})
+            else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+        end)), ' ', ''), '-', ''), '')
     end)
 {%- endmacro %}
 
@@ -185,7 +197,10 @@
         when regexp_full_match({{ col }}, '[0-9]+') then {{ col }}
         when {{ col }} is null then null
         when coalesce(starts_with({{ col }}, '{"~pf"'), false) then {{ col }}
-        else nullif(replace(replace(trim(translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ'), ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), ' ', ''), '-', ''), '')
+        else nullif(replace(replace(trim((case
+            when strlen({{ col }}) = length({{ col }}) then upper({{ col }})
+            else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160) || 'abcdefghijklmnopqrstuvwxyz', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ+-  ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+        end)), ' ', ''), '-', ''), '')
     end)
 {%- endmacro %}
 
@@ -196,7 +211,7 @@
 {% macro duckdb__normalise_text_id(col) -%}
     (case
         when coalesce(starts_with({{ col }}, '{"~pf"'), false) then {{ col }}
-        else nullif(lower(trim({{ col }}, ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288))), '')
+        else nullif(lower(trim({{ col }})), '')
     end)
 {%- endmacro %}
 
@@ -247,7 +262,7 @@
 
 {% macro duckdb__mask_name(name) -%}
     (case
-        when nullif(trim({{ name }}, ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), '') is null then null
-        else left(trim({{ name }}, ' ' || chr(160) || chr(5760) || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8239) || chr(8287) || chr(12288)), 1) || '*'
+        when nullif(trim({{ name }}), '') is null then null
+        else left(trim({{ name }}), 1) || '*'
     end)
 {%- endmacro %}
