@@ -31,11 +31,14 @@ Where the contracts are silent, the choices (and why):
   name: the value is malformed (invalid, and GX counts it), and its canonical form keeps the character, so it
   links only to the same writing. Guessing what ``139/1234/5678`` meant would link numbers no source promised.
   Surrounding Unicode spaces (``SPACES``: category Zs, what DuckDB's ``trim`` removes) are trimmed.
-- Birth dates: a real calendar date with a year from 1900 to 2099 (``ID_BIRTH_CENTURIES``): the 18-digit number
-  dates from 1999 and a first-generation number is read as 19xx, so no holder is born before 1900; the upper
-  bound is fixed rather than "today", so that validity never depends on the day a rule runs (a rebuild next
-  year publishes the same marts, and GX and staging, run on different days, agree). So ``18000101`` is
-  invalid and ``20990101`` valid.
+- Birth dates: a real calendar date with a year from 1900 to 2099 (``ID_BIRTH_CENTURIES``). The conversion of
+  first-generation numbers reads every year as 19xx, and a holder born before 1900 would be older than anyone
+  living: such a year is a mistyped digit. The upper bound is fixed rather than "today", so that validity
+  never depends on the day a rule runs (a rebuild next year publishes the same marts, and GX and staging, run
+  on different days, agree); a birth date after the batch is left to the detection, not to the format. So
+  ``18000101`` is invalid and ``20990101`` valid.
+- A phone written without any digit ("N/A", "无") names no number: its canonical form is None (no token, no
+  link between the records that carry it); ``+86`` or ``0086`` alone likewise. A ``+`` and digits is foreign.
 - GX checks a value as delivered: a 15-digit ID is a contract defect there (``is_valid_id`` false), while
   staging links it by its 18-digit form (``normalise_id``, then ``id_is_valid`` true).
 - Full-width folding (``FULLWIDTH_FROM``/``FULLWIDTH_TO``): digits, Latin letters, ``+``, ``-``, the ideographic
@@ -86,13 +89,14 @@ _BIRTH_YEAR = "(" + "|".join(ID_BIRTH_CENTURIES) + ")[0-9]{2}"
 
 MOBILE = "1[3-9][0-9]{9}"
 MOBILE_SHAPE = "1[0-9]{10}"  # already canonical: passes the normalisation untouched
+FOREIGN = "[+][0-9]+"  # a canonical foreign number (+86 is removed by PHONE_PREFIXES)
 MVNO_PREFIXES = ("162", "165", "167", "170", "171")
 NETWORK_PREFIXES = ("95", "96")
 # (full match on the compacted text, characters dropped from the front, what is put in front), first match wins
 PHONE_PREFIXES: tuple[tuple[str, int, str], ...] = (
-    ("[+]86[0-9]+", 3, ""),  # +86 139…
+    ("[+]86[0-9]*", 3, ""),  # +86 139… (+86 alone names no number: None)
     ("[+][0-9]+", 1, "+"),  # +855 …: foreign, kept
-    ("0086[0-9]+", 4, ""),  # 0086 139…
+    ("0086[0-9]*", 4, ""),  # 0086 139…
     ("00[0-9]+", 2, "+"),  # 00855 …: foreign, as +855 …
     ("861[0-9]{10}", 2, ""),  # 86 139 1234 5678
 )
@@ -131,7 +135,8 @@ def _full(pattern: str) -> Callable[[str], re.Match[str] | None]:
 
 _is_id18, _is_id15, _is_birth = _full(ID18), _full(ID15), _full(_BIRTH)
 _is_birth_year, _is_mobile, _is_mobile_shape = _full(_BIRTH_YEAR), _full(MOBILE), _full(MOBILE_SHAPE)
-_is_card, _is_digits = _full(CARD), _full(DIGITS)
+_is_card, _is_digits, _is_foreign = _full(CARD), _full(DIGITS), _full(FOREIGN)
+_has_digit = re.compile("[0-9]").search
 _PREFIXES = tuple((_full(p), drop, lead) for p, drop, lead in PHONE_PREFIXES)
 
 
@@ -164,18 +169,18 @@ def _compact(value: str, table: dict[int, int]) -> str:
 # -- phones
 def normalise_phone(value: str | None) -> str | None:
     """Canonical form of a phone: a mainland number as its bare digits (``+86``/``0086``/``86`` removed), a foreign
-    one as ``+`` and digits (``00`` read as ``+``); other text folded and without separators (it stays
-    malformed, linkable only to the same writing); blank is None; a purged form unchanged."""
+    one as ``+`` and digits (``00`` read as ``+``); other text with a digit folded and without separators (it
+    stays malformed, linkable only to the same writing); text without a digit is None; a purged form unchanged."""
     if value is None:
         return None
     if _is_mobile_shape(value) or is_purged(value):
         return value
     s = _compact(value, _FOLD)
-    if not s:
+    if not _has_digit(s):  # no number at all ("N/A", "无"): nothing to link
         return None
     for match, drop, lead in _PREFIXES:
         if match(s):
-            return lead + s[drop:]
+            return (lead + s[drop:]) or None
     return s
 
 
@@ -198,15 +203,16 @@ def phone_is_mvno(canonical: str | None) -> bool:
 
 
 def phone_kind(canonical: str | None) -> str | None:
-    """``foreign`` (``+`` and a country code), ``mobile`` (valid mainland), ``network`` (95/96), ``other``."""
+    """``mobile`` (valid mainland), ``foreign`` (``+`` and the digits of a country code other than 86 and a
+    number), ``network`` (95/96), ``other``; a purged form's kind."""
     if canonical is None:
         return None
-    if is_purged(canonical):
-        return purged_field(canonical, "k")
-    if canonical.startswith("+"):
-        return "foreign"
     if _is_mobile(canonical):
         return "mobile"
+    if is_purged(canonical):
+        return purged_field(canonical, "k")
+    if _is_foreign(canonical):
+        return "foreign"
     return "network" if canonical[:2] in NETWORK_PREFIXES else "other"
 
 
@@ -424,6 +430,10 @@ class Dialect:
     def make_date(self, year: str, month: str, day: str) -> str:
         return f"make_date({year}, {month}, {day})"
 
+    def contains(self, expr: str, pattern: str) -> str:
+        """``pattern`` matches somewhere in ``expr``."""
+        raise NotImplementedError
+
     def in_list(self, expr: str, values: tuple[str, ...]) -> str:
         return f"{expr} in ({', '.join(self.lit(v) for v in values)})"
 
@@ -433,6 +443,9 @@ class DuckDB(Dialect):
 
     def full_match(self, expr: str, pattern: str) -> str:
         return f"regexp_full_match({expr}, {self.lit(pattern)})"
+
+    def contains(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {self.lit(pattern)})"
 
     def trim(self, expr: str, chars: str) -> str:
         # DuckDB's trim() removes exactly the Unicode space separators (tests/test_identifiers.py checks), and
@@ -501,10 +514,12 @@ class SqlRules:
     # -- phones
     def normalise_phone(self, e: str) -> str:
         def prefixes(s: str) -> str:
-            branches = [(f"{s} = ''", "null")]
+            branches = [(f"not {self.d.contains(s, '[0-9]')}", "null")]
             for pattern, drop, lead in PHONE_PREFIXES:
                 rest = f"substr({s}, {drop + 1})"
-                branches.append((self.d.full_match(s, pattern), f"{self.d.lit(lead)} || {rest}" if lead else rest))
+                branches.append(
+                    (self.d.full_match(s, pattern), f"{self.d.lit(lead)} || {rest}" if lead else f"nullif({rest}, '')")
+                )
             return _case(branches, s)
 
         return self._normalised(e, MOBILE_SHAPE, self.d.let(self._compact(e, upper=False), "fb_s", prefixes))
@@ -522,9 +537,9 @@ class SqlRules:
         return _case(
             [
                 (f"{c} is null", "null"),
+                (self.d.full_match(c, MOBILE), "'mobile'"),  # first: most numbers, one match
                 (self.is_purged(c), self.purged_field(c, "k")),
-                (self.d.starts_with(c, "+"), "'foreign'"),
-                (self.d.full_match(c, MOBILE), "'mobile'"),
+                (self.d.full_match(c, FOREIGN), "'foreign'"),
                 (self.d.in_list(f"left({c}, 2)", NETWORK_PREFIXES), "'network'"),
             ],
             "'other'",

@@ -66,6 +66,7 @@ def test_foreign_and_bad_phones() -> None:
     assert not is_valid_phone("+85512345678")
     assert not is_valid_phone("12912345678")  # 1[3-9] only
     assert normalise_phone("  ") is None and normalise_phone(None) is None
+    assert normalise_phone("N/A") is None and normalise_phone("无") is None  # no number: nothing to link by
     assert [phone_kind(normalise_phone(v)) for v in ("+855 1234", "13912345678", "9512345", "12345")] == [
         "foreign",
         "mobile",
@@ -134,6 +135,14 @@ def test_masks_keep_what_the_marts_publish() -> None:
     assert mask_phone("9512345") == "*******"
     assert mask_card("6222021234567890128") == "6222 **** **** 0128" and mask_card(None) is None
     assert mask_name("\u3000张三 ") == "张*" and mask_name(" ") is None
+
+
+def test_the_simulated_virtual_operators_are_the_rulebooks_mvno_prefixes() -> None:
+    from simulator.refdata import CARRIER_PREFIXES
+
+    assert sorted(CARRIER_PREFIXES["MVNO"]) == sorted(rules.MVNO_PREFIXES)
+    assert all(rules.phone_is_mvno(p + "12345678") for p in CARRIER_PREFIXES["MVNO"])
+    assert not any(rules.phone_is_mvno(p + "12345678") for k in ("CMCC", "CUCC", "CTCC") for p in CARRIER_PREFIXES[k])
 
 
 def test_the_vault_knows_every_kind_staging_tokenises() -> None:

@@ -54,12 +54,12 @@
             when strlen({{ col }}) = length({{ col }}) then {{ col }}
             else translate({{ col }}, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－' || chr(12288) || chr(160), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-  ')
         end)), ' ', ''), '-', '')], lambda fb_s: (case
-                when fb_s = '' then null
-                when regexp_full_match(fb_s, '[+]86[0-9]+') then substr(fb_s, 4)
+                when not regexp_matches(fb_s, '[0-9]') then null
+                when regexp_full_match(fb_s, '[+]86[0-9]*') then nullif(substr(fb_s, 4), '')
                 when regexp_full_match(fb_s, '[+][0-9]+') then '+' || substr(fb_s, 2)
-                when regexp_full_match(fb_s, '0086[0-9]+') then substr(fb_s, 5)
+                when regexp_full_match(fb_s, '0086[0-9]*') then nullif(substr(fb_s, 5), '')
                 when regexp_full_match(fb_s, '00[0-9]+') then '+' || substr(fb_s, 3)
-                when regexp_full_match(fb_s, '861[0-9]{10}') then substr(fb_s, 3)
+                when regexp_full_match(fb_s, '861[0-9]{10}') then nullif(substr(fb_s, 3), '')
                 else fb_s
             end))[1]
     end)
@@ -94,9 +94,9 @@
 {% macro duckdb__phone_kind(canonical) -%}
     (case
         when {{ canonical }} is null then null
-        when coalesce(starts_with({{ canonical }}, '{"~pf"'), false) then json_extract_string({{ canonical }}, '$.k')
-        when starts_with({{ canonical }}, '+') then 'foreign'
         when regexp_full_match({{ canonical }}, '1[3-9][0-9]{9}') then 'mobile'
+        when coalesce(starts_with({{ canonical }}, '{"~pf"'), false) then json_extract_string({{ canonical }}, '$.k')
+        when regexp_full_match({{ canonical }}, '[+][0-9]+') then 'foreign'
         when left({{ canonical }}, 2) in ('95', '96') then 'network'
         else 'other'
     end)
