@@ -40,7 +40,8 @@ Where the contracts are silent, the choices (and why):
 - A phone written without any digit ("N/A", "无") names no number: its canonical form is None (no token, no
   link between the records that carry it); ``+86`` or ``0086`` alone likewise. A ``+`` and digits is foreign.
 - GX checks a value as delivered: a 15-digit ID is a contract defect there (``is_valid_id`` false), while
-  staging links it by its 18-digit form (``normalise_id``, then ``id_is_valid`` true).
+  staging links it by its 18-digit form (``normalise_id``, then ``id_is_valid`` true). No source delivers a
+  purged form: one in a delivery is malformed for GX (staging, reading raw after a purge, takes its flags).
 - Full-width folding (``FULLWIDTH_FROM``/``FULLWIDTH_TO``): digits, Latin letters, ``+``, ``-``, the ideographic
   space; and the no-break space to a space. Nothing else (no NFKC: SQL engines lack it, and the same rule must
   run in SQL). IDs and cards are upper-cased over ASCII letters only (identical in every engine).
@@ -217,8 +218,8 @@ def phone_kind(canonical: str | None) -> str | None:
 
 
 def is_valid_phone(value: str | None) -> bool:
-    """GX: the value as delivered names a mainland mobile number."""
-    return phone_is_valid(normalise_phone(value))
+    """GX: the value as delivered names a mainland mobile number (a delivery never carries a purged form)."""
+    return not is_purged(value) and phone_is_valid(normalise_phone(value))
 
 
 # -- resident identity numbers
@@ -279,7 +280,7 @@ def id_birth_date(canonical: str | None) -> date | None:
 
 def is_valid_id(value: str | None) -> bool:
     """GX: the value as delivered is a valid 18-character ID (a 15-digit number is a defect here)."""
-    return id_is_valid(id_text(value))
+    return not is_purged(value) and id_is_valid(id_text(value))
 
 
 # -- cards and handsets
@@ -319,7 +320,7 @@ def card_luhn_ok(canonical: str | None) -> bool:
 
 def is_valid_card(value: str | None) -> bool:
     """GX: the value as delivered is a card number passing Luhn."""
-    return card_luhn_ok(normalise_card(value))
+    return not is_purged(value) and card_luhn_ok(normalise_card(value))
 
 
 # -- text identifiers (device fingerprints, IPs; chat ids after ascii_text)
@@ -547,7 +548,7 @@ class SqlRules:
 
     def is_valid_phone(self, e: str) -> str:
         slow = self.d.let(self.normalise_phone(e), "fb_c", self.phone_is_valid)
-        return _case([(self.d.full_match(e, MOBILE), "true")], slow)
+        return _case([(self.d.full_match(e, MOBILE), "true"), (self.is_purged(e), "false")], slow)
 
     # -- IDs
     def id_check_char(self, first17: str) -> str:
@@ -591,7 +592,7 @@ class SqlRules:
 
     def is_valid_id(self, e: str) -> str:
         slow = self.d.let(self.id_text(e), "fb_c", self.id_is_valid)
-        return _case([(self.d.full_match(e, ID18), self.id_is_valid(e))], slow)
+        return _case([(self.d.full_match(e, ID18), self.id_is_valid(e)), (self.is_purged(e), "false")], slow)
 
     # -- cards
     def normalise_card(self, e: str) -> str:
@@ -619,7 +620,7 @@ class SqlRules:
 
     def is_valid_card(self, e: str) -> str:
         slow = self.d.let(self.normalise_card(e), "fb_c", self.card_luhn_ok)
-        return _case([(self.d.full_match(e, CARD), self.luhn_ok(e))], slow)
+        return _case([(self.d.full_match(e, CARD), self.luhn_ok(e)), (self.is_purged(e), "false")], slow)
 
     # -- text identifiers
     def normalise_text_id(self, e: str) -> str:
