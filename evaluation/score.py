@@ -74,7 +74,8 @@ from typing import Any, Literal
 
 import duckdb
 
-from flows.privacy.pii import canonical_card, canonical_id, canonical_phone, token
+from flows.privacy.pii import token
+from rules.identifiers import normalise_card, normalise_id, normalise_phone
 
 TOP_N = 5
 WARNING_LOOKBACK_HOURS = 48
@@ -265,13 +266,13 @@ class Tokens:
     key: str
 
     def id(self, value: object) -> str | None:
-        return self._tok("id", canonical_id(None if value is None else str(value)))
+        return self._tok("id", normalise_id(None if value is None else str(value)))
 
     def phone(self, value: object) -> str | None:
-        return self._tok("phone", canonical_phone(None if value is None else str(value)))
+        return self._tok("phone", normalise_phone(None if value is None else str(value)))
 
     def card(self, value: object) -> str | None:
-        return self._tok("card", canonical_card(None if value is None else str(value)))
+        return self._tok("card", normalise_card(None if value is None else str(value)))
 
     def _tok(self, kind: str, canonical: str | None) -> str | None:
         return None if canonical is None else token(self.key, kind, canonical)

@@ -1,15 +1,15 @@
 """Custom GX Core expectations for what GX lacks: identifier checksums and local timestamps.
 
 Each is a ColumnMapExpectation over text columns, evaluated per row (nulls are skipped, as GX does for
-all map expectations: ``expect_column_values_to_not_be_null`` owns missing values). The rules themselves
-live in ``rules.identifiers`` and ``parse_local_timestamp``. Two engines evaluate them:
+all map expectations: ``expect_column_values_to_not_be_null`` owns missing values). The identifier rules
+live in the rulebook ``rules.identifiers``; timestamps in ``parse_local_timestamp``. Two engines evaluate them:
 
 - pandas (the metric providers below), per value in Python;
-- DuckDB (``expectations/sql_engine.py``), through ``SQL_CONDITIONS``: an SQL predicate per metric. Values
-  already in the common canonical shape (18 ASCII characters, 16-19 digits, ``YYYY-MM-DD HH:MM:SS``…)
-  take an SQL translation of the rule; any other value calls the Python rule itself (a DuckDB Python
-  function), so normalisation (NFKC, prefixes, separators, offsets) is never re-implemented.
-  ``tests/test_validate_docs.py`` checks that SQL and Python agree on a corpus of edge cases.
+- DuckDB (``expectations/sql_engine.py``), through ``SQL_CONDITIONS``: an SQL predicate per metric. The
+  identifier predicates are the rulebook's SQL (``rules.identifiers.sql("duckdb")``), generated from the same
+  rules as the dbt macros; the timestamp predicates take the common shapes (``YYYY-MM-DD HH:MM:SS``,
+  ``…T…+08:00``) in SQL and hand any other value to ``parse_local_timestamp`` (a DuckDB Python function).
+  ``tests/test_identifier_corpus.py`` checks that SQL and Python agree on a corpus of edge cases.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 
-from rules.identifiers import is_valid_card, is_valid_id, is_valid_phone
+from rules.identifiers import is_valid_card, is_valid_id, is_valid_phone, sql
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 _TS = re.compile(
@@ -145,17 +145,7 @@ class ExpectColumnValuesToBeTimestampsNotAfter(ColumnMapExpectation):
 
 
 # ---- DuckDB SQL translation ----------------------------------------------------------------------
-# Each condition takes the common, already-canonical shape in SQL (the rule is then simple and exact on it)
-# and hands every other value to the Python rule itself, registered as a DuckDB function.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-# Scalar arithmetic only (no per-row lists: DuckDB lambdas cost ~10 µs a row).
-_ID_SUM = " + ".join(f"(ord(t[{i + 1}]) - 48) * {w}" for i, w in enumerate(_ID_WEIGHTS))
-_LUHN_TERMS = " + ".join(
-    f"(case when length(d) > {i} then "
-    + ("x" if i % 2 == 0 else "(x * 2 - 9 * (x > 4)::int)").replace("x", f"(ord(d[length(d) - {i}]) - 48)")
-    + " else 0 end)"
-    for i in range(19)
-)
+_RULES = sql("duckdb")
 _TS_FORMATS = (  # (shape, strptime format of its first 19 characters): local naive, and +08:00 (no shift)
     (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00", "%Y-%m-%dT%H:%M:%S"),
@@ -163,11 +153,6 @@ _TS_FORMATS = (  # (shape, strptime format of its first 19 characters): local na
 
 # Temporary macros (per connection, never stored in the database file). ``fb_*`` names are ours.
 SQL_MACROS: tuple[str, ...] = (
-    # GB 11643 on 17 ASCII digits + [0-9X]: check character (ISO 7064 MOD 11-2), birth date 1900..today
-    rf"""create or replace temp macro fb_id_ok(t) as
-        substr('10X98765432', (({_ID_SUM}) % 11 + 1)::bigint, 1) = t[18]
-        and coalesce(try_strptime(t[7:14], '%Y%m%d')::date between date '1900-01-01' and current_date, false)""",
-    f"create or replace temp macro fb_luhn(d) as ({_LUHN_TERMS}) % 10 = 0",
     # local timestamp of a value in one of _TS_FORMATS (NULL for any other value or an impossible time)
     "create or replace temp macro fb_fast_ts(v) as case "
     + " ".join(
@@ -178,18 +163,6 @@ SQL_MACROS: tuple[str, ...] = (
     "create or replace temp macro fb_fast_ts_shape(v) as "
     + " or ".join(f"regexp_full_match(v, '{shape}')" for shape, _ in _TS_FORMATS),
 )
-
-
-def _sql_valid_id(col: str) -> str:
-    return rf"case when regexp_full_match({col}, '\d{{17}}[\dX]') then fb_id_ok({col}) else fb_py_valid_id({col}) end"
-
-
-def _sql_valid_mobile(col: str) -> str:
-    return rf"regexp_full_match({col}, '1[3-9]\d{{9}}') or fb_py_valid_phone({col})"
-
-
-def _sql_valid_card(col: str) -> str:
-    return rf"case when regexp_full_match({col}, '\d{{16,19}}') then fb_luhn({col}) else fb_py_valid_card({col}) end"
 
 
 def _sql_local_ts(col: str) -> str:
@@ -214,18 +187,15 @@ def _py_not_after(value: str, limit: str) -> bool:
 
 # metric name -> (column SQL, value kwargs) -> predicate true for an expected (valid) non-null value
 SQL_CONDITIONS: dict[str, Callable[..., str]] = {
-    "column_values.fraudbrain_valid_cn_id": lambda col, **_: _sql_valid_id(col),
-    "column_values.fraudbrain_valid_cn_mobile": lambda col, **_: _sql_valid_mobile(col),
-    "column_values.fraudbrain_valid_card_no": lambda col, **_: _sql_valid_card(col),
+    "column_values.fraudbrain_valid_cn_id": lambda col, **_: _RULES.is_valid_id(col),
+    "column_values.fraudbrain_valid_cn_mobile": lambda col, **_: _RULES.is_valid_phone(col),
+    "column_values.fraudbrain_valid_card_no": lambda col, **_: _RULES.is_valid_card(col),
     "column_values.fraudbrain_local_timestamp": lambda col, **_: _sql_local_ts(col),
     "column_values.fraudbrain_timestamp_not_after": lambda col, max_value, **_: _sql_not_after(col, max_value),
 }
 
-# The Python rules as DuckDB functions, for values the SQL fast path does not take (non-ASCII).
+# Timestamp parsing as DuckDB functions, for values the SQL fast path does not take (offsets, fractions …).
 _PY_FUNCTIONS: dict[str, tuple[Callable[..., bool], list[Any]]] = {
-    "fb_py_valid_id": (is_valid_id, ["VARCHAR"]),
-    "fb_py_valid_phone": (is_valid_phone, ["VARCHAR"]),
-    "fb_py_valid_card": (is_valid_card, ["VARCHAR"]),
     "fb_py_is_local_ts": (lambda v: parse_local_timestamp(v) is not None, ["VARCHAR"]),
     "fb_py_ts_not_after": (_py_not_after, ["VARCHAR", "VARCHAR"]),
 }

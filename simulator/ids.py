@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from rules import identifiers as rules
+from rules.identifiers import id_check_char
 from simulator.refdata import CHINESE_DIGITS_FULLWIDTH
 
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-ID_CHECK = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    total = sum(int(c) * int(w) for c, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11]
+ID_WEIGHTS = np.array(rules.ID_WEIGHTS, dtype=np.int64)
+ID_CHECK = rules.ID_CHECK_MAP
 
 
 def id_check_chars(first17: list[str]) -> list[str]:

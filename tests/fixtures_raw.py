@@ -24,23 +24,18 @@ from pathlib import Path
 import duckdb
 
 from rules.contracts import ALL_TABLES, LINEAGE_COLUMNS
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_check(first17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+from rules.identifiers import id_check_char
 
 
 def make_id(region: str, birth: str, seq: str) -> str:
     first17 = region + birth + seq
-    return first17 + id_check(first17)
+    return first17 + id_check_char(first17)
 
 
 def id_with_x(region: str, birth: str) -> str:
     for n in range(100, 1000):
         first17 = f"{region}{birth}{n:03d}"
-        if id_check(first17) == "X":
+        if id_check_char(first17) == "X":
             return first17 + "X"
     raise AssertionError("no X check character")
 

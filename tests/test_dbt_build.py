@@ -22,6 +22,7 @@ from fixtures_raw import CARDS, CASES, F1, NAMES, P1_ID, P8_ID, PHONES, World, b
 from flows.privacy import pii
 from flows.privacy.sql_tokens import register_token_functions
 from flows.settings import key_fingerprint
+from rules import identifiers as rules
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
@@ -107,8 +108,8 @@ def test_phones_ids_and_cards_normalise_like_flows_pii(built):
     # the SQL canonical forms equal the Python ones on every raw value
     raw = query(work, "select msisdn, holder_id_no from raw.telecom__subscribers")
     for msisdn, id_no in raw:
-        assert pii.canonical_phone(msisdn) in phones
-        assert pii.canonical_id(id_no) in ids
+        assert rules.normalise_phone(msisdn) in phones
+        assert rules.normalise_id(id_no) in ids
     cards = query(work, "select to_card_canonical from staging.stg_police__case_transfers")
     assert {c[0] for c in cards} <= set(CARDS.values())
 
@@ -188,7 +189,7 @@ def test_the_marts_find_the_planted_story(built):
         pii.token(KEY, "card", CARDS["M1"]): 2,
         pii.token(KEY, "card", CARDS["M2"]): 3,
     }
-    p3 = pii.token(KEY, "id", pii.canonical_id(__import__("fixtures_raw").P3_ID))
+    p3 = pii.token(KEY, "id", rules.normalise_id(__import__("fixtures_raw").P3_ID))
     assert [r[0] for r in query(work, "select id_token from marts.two_card_leads")] == [p3]
     members = dict(query(work, "select id_token, role from marts.gangs"))
     fx = __import__("fixtures_raw")

@@ -15,8 +15,9 @@ import pytest
 from rich.console import Console
 
 from evaluation.score import Evaluation, evaluate, f1_score, render, score_pairs, score_set, to_json_text
-from flows.privacy.pii import canonical_card, canonical_id, canonical_phone, id_check_char, token
+from flows.privacy.pii import token
 from flows.privacy.scan import find_in_text
+from rules.identifiers import id_check_char, normalise_card, normalise_id, normalise_phone
 
 KEY = "test-key-for-the-evaluation-world"
 
@@ -27,7 +28,7 @@ def _id(first17: str) -> str:
 
 # ---- people (clear values live only in the truth folder) -------------------------------------------------
 S1_15 = "420902850101123"  # card supplier written in the old 15-digit form in gang_members
-S1 = canonical_id(S1_15) or ""
+S1 = normalise_id(S1_15) or ""
 S2 = _id("42090219860202234")
 S3 = _id("33060219870303345")
 A1, A2 = _id("42090219700101111"), _id("33060219710101222")
@@ -244,15 +245,15 @@ def write_truth(root: Path) -> Path:
 
 
 def tid(v: str) -> str:
-    return token(KEY, "id", canonical_id(v) or "")
+    return token(KEY, "id", normalise_id(v) or "")
 
 
 def tph(v: str) -> str:
-    return token(KEY, "phone", canonical_phone(v) or "")
+    return token(KEY, "phone", normalise_phone(v) or "")
 
 
 def tcard(v: str) -> str:
-    return token(KEY, "card", canonical_card(v) or "")
+    return token(KEY, "card", normalise_card(v) or "")
 
 
 MARTS: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
@@ -511,7 +512,7 @@ def _clear_values(truth: Path) -> set[str]:
                             names.update({str(v)} if "name" in k else set())
                 elif isinstance(obj, list):
                     stack.extend(obj)
-    canon = {c for v in values for c in (canonical_id(v), canonical_phone(v), canonical_card(v)) if c}
+    canon = {c for v in values for c in (normalise_id(v), normalise_phone(v), normalise_card(v)) if c}
     return {v for v in values | canon if len(v) >= 6} | names
 
 

@@ -33,6 +33,7 @@ from flows.errors import UserError
 from flows.privacy import pii, vault
 from flows.runtime import run_lock
 from flows.settings import Settings
+from rules import identifiers as rules
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -106,13 +107,13 @@ def purge_value(key: str, kind: str, value: str, contact_kind: str | None = None
             return pii.purged_text_id(key, contact_kind or "", value, ascii=True) or pii.purged_marker(), None
         return _tokenised(key, contact_kind, c, lambda _: pii.purged_text_id(key, contact_kind, value, ascii=True))
     if kind in ("phone", "contact"):
-        return _tokenised(key, "phone", pii.canonical_phone(value), lambda _: pii.purged_phone(key, value))
+        return _tokenised(key, "phone", rules.normalise_phone(value), lambda _: pii.purged_phone(key, value))
     if kind == "id":
-        return _tokenised(key, "id", pii.canonical_id(value), lambda _: pii.purged_id(key, value))
+        return _tokenised(key, "id", rules.normalise_id(value), lambda _: pii.purged_id(key, value))
     if kind == "card":
-        return _tokenised(key, "card", pii.canonical_card(value), lambda _: pii.purged_card(key, value))
+        return _tokenised(key, "card", rules.normalise_card(value), lambda _: pii.purged_card(key, value))
     if kind == "imei":
-        return _tokenised(key, "imei", pii.canonical_imei(value), lambda _: pii.purged_imei(key, value))
+        return _tokenised(key, "imei", rules.normalise_imei(value), lambda _: pii.purged_imei(key, value))
     if kind in ("device", "ip"):
         return _tokenised(key, kind, pii.sql_text_id(value), lambda _: pii.purged_text_id(key, kind, value))
     raise ValueError(f"no purged form for kind {kind}")

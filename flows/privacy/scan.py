@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from rules.identifiers import luhn_ok
+from rules.identifiers import ascii_text, card_luhn_ok, mask_name
 
 # (?<![0-9A-Za-z]) ... (?![0-9A-Za-z]): no letter or digit may touch the match.
 _B = r"(?<![0-9A-Za-z０-９])"
@@ -60,10 +60,10 @@ class Finding:
 
 
 def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return re.sub(r"[^0-9]", "", ascii_text(text) or "")
 
 
-def _masked(text: str) -> str:
+def _masked(text: str) -> str:  # a leak report shows less than a mart's mask: 3 and 2 characters
     return text[:3] + "*" * max(len(text) - 5, 1) + text[-2:] if len(text) > 5 else "*" * len(text)
 
 
@@ -95,14 +95,14 @@ def find_in_text(text: str, names: Names = NO_NAMES) -> Iterator[tuple[str, str]
         yield "phone", _masked(m.group())
     for m in CARD.finditer(text):
         digits = _digits(m.group())
-        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not ID18.fullmatch(m.group()):
+        if card_luhn_ok(digits) and not ID18.fullmatch(m.group()):
             yield "card", _masked(digits)
     if names:
         for phrase in names.public:
             text = text.replace(phrase, " ")
         for name in names.people:
             if name in text:
-                yield "name", name[0] + "*"
+                yield "name", mask_name(name) or "*"
 
 
 def scan_text_file(path: Path, names: Names) -> Iterator[Finding]:

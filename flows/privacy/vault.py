@@ -28,6 +28,7 @@ from flows.errors import UserError
 from flows.privacy import pii
 from flows.privacy.sql_tokens import register_token_functions
 from flows.settings import Settings, key_fingerprint
+from rules.identifiers import TOKEN_KINDS
 
 VAULT_DDL = (
     """create table if not exists entries (
@@ -132,7 +133,7 @@ def _stage_identifiers(con: duckdb.DuckDBPyConnection, pii_key: str) -> int:
 
 def _kind_for(column: str, token: str, canonical: str, pii_key: str) -> str | None:
     hinted = [k for hint, k in KIND_HINTS if hint in column]
-    for kind in dict.fromkeys([*hinted, *pii.TOKEN_KINDS]):
+    for kind in dict.fromkeys([*hinted, *TOKEN_KINDS]):
         if pii.token(pii_key, kind, canonical) == token:
             return kind
     return None
