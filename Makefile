@@ -54,10 +54,11 @@ bench: setup ## benchmark: simulate + plain-load baseline + pipeline per scale â
 detection: setup ## detection quality on four worlds (seeds, defects, fraud knobs) â†’ bench/DETECTION.md
 	$(BIN)/python -m bench.detection --days $(DAYS)
 
-lint: setup ## ruff (check, format) on the Python, sqlfluff (core rules) on every dbt model; CI runs this
+lint: setup ## ruff (check, format), the generated identifier macros up to date, sqlfluff (core rules) on every dbt model; CI runs this
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models
+	$(BIN)/python -m rules.sql_macros --check
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models
 
 fmt: setup ## format Python
 	$(BIN)/ruff format .

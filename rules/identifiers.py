@@ -158,6 +158,17 @@ def purged_flag(value: str, field: str) -> bool:
     return purged_field(value, field) == "true"
 
 
+def canonical_out(value: str | None) -> str | None:
+    """What a staging model publishes of a canonical value: the value, or for a purged one its stand-in (IDs carry
+    one in ``s``) or None (the clear value is gone; the vault keeps it sealed)."""
+    return purged_field(value, "s") if value is not None and is_purged(value) else value
+
+
+def unless_purged(value: str | None) -> str | None:
+    """A column no model reads: None once purged."""
+    return None if is_purged(value) else value
+
+
 def ascii_text(value: str | None) -> str | None:
     """Full-width characters folded to ASCII (``FULLWIDTH_FROM``), surrounding spaces trimmed."""
     return None if value is None else value.translate(_FOLD).strip(SPACES)
@@ -490,6 +501,12 @@ class SqlRules:
 
     def purged_flag(self, e: str, field: str) -> str:
         return f"coalesce({self.d.json_text(e, field)} = 'true', false)"
+
+    def canonical_out(self, c: str) -> str:
+        return f"(case when {self.is_purged(c)} then {self.purged_field(c, 's')} else {c} end)"
+
+    def unless_purged(self, e: str) -> str:
+        return f"(case when {self.is_purged(e)} then null else {e} end)"
 
     # -- text
     def _fold(self, e: str, upper: bool = False) -> str:

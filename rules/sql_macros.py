@@ -21,6 +21,8 @@ MACROS: dict[str, tuple[str, ...]] = {
     "is_purged": ("expr",),
     "purged_field": ("expr", "field"),
     "purged_flag": ("expr", "field"),
+    "canonical_out": ("canonical",),
+    "unless_purged": ("expr",),
     "ascii_text": ("col",),
     "normalise_phone": ("col",),
     "phone_is_valid": ("canonical",),

@@ -38,6 +38,9 @@ CHAINS: list[tuple[str, ...]] = [
     ("ascii_text", "normalise_text_id"),
     ("ascii_text", "normalise_text_id", "mask_id"),
     ("mask_name",),
+    ("unless_purged",),
+    ("normalise_id", "canonical_out"),
+    ("normalise_phone", "canonical_out"),
     *[
         (*normalise, rule)
         for normalise, rules_of_kind in (

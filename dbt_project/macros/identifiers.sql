@@ -5,19 +5,6 @@
 -#}
 
 
-{#- ------------------------------------------------------- purged forms -#}
-{#- the canonical column a staging model publishes to later layers: clear, or for a purged value its stand-in
-    (IDs) or null (the clear value is gone; the vault keeps it sealed). -#}
-{% macro canonical_out(canonical) -%}
-    (case when {{ fraudbrain.is_purged(canonical) }} then {{ fraudbrain.purged_field(canonical, 's') }} else {{ canonical }} end)
-{%- endmacro %}
-
-{#- a column no model reads: null once purged. -#}
-{% macro unless_purged(expr) -%}
-    (case when {{ fraudbrain.is_purged(expr) }} then null else {{ expr }} end)
-{%- endmacro %}
-
-
 {#- ------------------------------------------------------------ text helpers -#}
 {% macro full_match(expr, pattern) -%}
     {{ return(adapter.dispatch('full_match', 'fraudbrain')(expr, pattern)) }}

@@ -30,6 +30,22 @@
     coalesce(json_extract_string({{ expr }}, '$.{{ field }}') = 'true', false)
 {%- endmacro %}
 
+{% macro canonical_out(canonical) -%}
+    {{ return(adapter.dispatch('canonical_out', 'fraudbrain')(canonical)) }}
+{%- endmacro %}
+
+{% macro duckdb__canonical_out(canonical) -%}
+    (case when coalesce(starts_with({{ canonical }}, '{"~pf"'), false) then json_extract_string({{ canonical }}, '$.s') else {{ canonical }} end)
+{%- endmacro %}
+
+{% macro unless_purged(expr) -%}
+    {{ return(adapter.dispatch('unless_purged', 'fraudbrain')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__unless_purged(expr) -%}
+    (case when coalesce(starts_with({{ expr }}, '{"~pf"'), false) then null else {{ expr }} end)
+{%- endmacro %}
+
 {% macro ascii_text(col) -%}
     {{ return(adapter.dispatch('ascii_text', 'fraudbrain')(col)) }}
 {%- endmacro %}

@@ -29,9 +29,7 @@ renamed as (
         card_token,
         {{ mask_card('card_canonical') }} as card_masked,
         {{ canonical_out('card_canonical') }} as card_canonical,
-        -- PRS excepted: the Luhn check is a DuckDB lambda of two parameters (`lambda d, i: case ... end`), which
-        -- the duckdb grammar of sqlfluff 3.5 cannot parse (the `lambda` syntax: sqlfluff issue 7255)
-        {{ card_luhn_ok('card_canonical') }} as card_luhn_ok,  -- noqa: PRS
+        {{ card_luhn_ok('card_canonical') }} as card_luhn_ok,
         {{ token('id', 'holder_id_canonical') }} as holder_id_token,
         {{ mask_id('holder_id_canonical') }} as holder_id_masked,
         {{ canonical_out('holder_id_canonical') }} as holder_id_canonical,
