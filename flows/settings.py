@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_malformed_id_rate: float = 0.02
     # ... for the police tables, whose victims' and suspects' ID numbers are typed by hand (no bound in the contract)
     police_max_malformed_id_rate: float = 0.25
+    # `fraudbrain query`: rows shown on the terminal unless --limit says otherwise (0 = all)
+    query_row_limit: int = 1000
     # DuckDB memory bound of the dbt build (spills to disk beyond it); a DuckDB size such as 3GB
     dbt_memory_limit: str = "3GB"
     # ... and of publishing (the copy of the marts into the published file: 5.7 GB unbounded at scale 30)
