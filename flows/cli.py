@@ -335,14 +335,24 @@ def describe(
 def trace(
     case_no: Annotated[str, typer.Argument(help="police case number, e.g. A4209222026050300001")],
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree) or json")] = Fmt.table,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree), json (the tree), csv (one row a hop)")] = (
+        Fmt.table
+    ),
 ) -> None:
     """The emergency stop-payment path of one case: where the victims' money went, hop by hop."""
-    from flows.analyst.trace import as_json, render, trace_case
+    from flows.analyst.trace import CSV_COLUMNS, as_json, as_rows, render, trace_case, untraced_reason
 
     result = trace_case(_settings(warehouse=warehouse).warehouse, case_no)
     if fmt is Fmt.json:
         sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
+    elif fmt is Fmt.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(as_rows(result))
+        if not result.roots:
+            err.print(untraced_reason(result.case), markup=False, highlight=False)
     else:
         render(result, console)
 
@@ -358,7 +368,13 @@ def leads(
     from flows.analyst.leads import export_leads
 
     result = export_leads(_settings(warehouse=warehouse).warehouse, unit, out, only_new=only_new)
-    console.print(f"{result.leads} leads, {result.evidence} evidence items for unit {unit}:")
+    console.print(
+        f"{result.leads} leads, {result.evidence} evidence items for unit {result.unit} {result.unit_name} "
+        f"(data as of {result.as_of}):",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     for f in result.files:
         console.print(f"  {f}")
 
