@@ -384,15 +384,21 @@ def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when there is an alert (for monitoring)")] = False,
 ) -> None:
-    """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run."""
+    """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run.
+
+    Exit 0; with --check, exit 1 when the status reports an alert (a stale source, a missing day, a held batch).
+    """
     from flows.operations.status import collect
 
     st = collect(_settings(work_dir=work_dir, warehouse=warehouse))
     if as_json:
         sys.stdout.write(st.to_json() + "\n")
-        return
-    _print_status(st)
+    else:
+        _print_status(st)
+    if check and st.alerts:
+        raise typer.Exit(1)
 
 
 def _print_status(st: Any) -> None:
@@ -447,16 +453,23 @@ def replay(
 def serve(
     daily_cron: Annotated[str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")] = "30 2 * * *",
     police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys (FRAUDBRAIN_DEMO=true)")] = False,
 ) -> None:
     """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops).
 
-    Also creates (or updates) the Prefect automation that reacts to freshness alerts, notifying the block
-    named by FRAUDBRAIN_ALERT_BLOCK if set.
+    Needs both keys (FRAUDBRAIN_PII_KEY and FRAUDBRAIN_VAULT_KEY, or their Prefect Secret blocks) and refuses
+    to start without them. Also creates (or updates) the Prefect automation that reacts to freshness alerts,
+    notifying the block named by FRAUDBRAIN_ALERT_BLOCK if set. Stopping serve pauses the schedules of its
+    deployments until it is started again.
     """
+    import os
+
     from flows.operations.deployments import serve_all
     from flows.pipeline import pipeline
 
-    serve_all(pipeline, daily_cron, police_every, _settings())
+    if demo:  # the scheduled runs read their settings from this process's environment
+        os.environ["FRAUDBRAIN_DEMO"] = "true"
+    serve_all(pipeline, daily_cron, police_every, _settings(demo=demo or None))
 
 
 @app.command()
@@ -465,11 +478,12 @@ def reveal(
     reason: Annotated[str, typer.Option(help="why: case number and purpose (recorded)")],
     who: Annotated[str | None, typer.Option(help="who asks (default: the OS user; recorded)")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo key")] = False,
 ) -> None:
     """Re-identify a token from the vault. Needs FRAUDBRAIN_VAULT_KEY; every request is logged."""
     from flows.privacy.vault import reveal as do_reveal
 
-    found = do_reveal(_settings(work_dir=work_dir), token, reason, who)
+    found = do_reveal(_settings(work_dir=work_dir, demo=demo or None), token, reason, who)
     console.print(f"{found.kind} {found.token}: {found.value}")
 
 

@@ -144,8 +144,13 @@ def _resolve_key(value: SecretStr | None, demo_value: str, env_name: str, demo: 
     if value is not None and value.get_secret_value():
         key = value.get_secret_value()
         if key == demo_value and not demo:
-            raise KeyError_(f"{env_name} is the documented demo key: pass --demo to run on demo keys")
+            raise KeyError_(
+                f"{env_name} is the documented demo key: for the demo pass --demo (or set FRAUDBRAIN_DEMO=true)"
+            )
         return key
     if demo:
         return demo_value
-    raise KeyError_(f"{env_name} is not set: set it (never in a file of the repository) or pass --demo")
+    raise KeyError_(
+        f"{env_name} is not set: set it or name a Prefect Secret block in {env_name}_BLOCK (never a file of the "
+        "repository); for the demo pass --demo (or set FRAUDBRAIN_DEMO=true)"
+    )
