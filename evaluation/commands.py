@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
 
 from flows.errors import UserError
+
+if TYPE_CHECKING:
+    from simulator.run import SimSummary
 
 
 def simulate(
@@ -39,22 +43,39 @@ def simulate(
     import simulator
     from flows.cli import console, err
     from flows.progress import terminal_bars, wanted
+    from simulator.run import WorldMismatch
 
     config = simulator.SimConfig(**dict(k.split("=", 1) for k in knobs or []))  # type: ignore[arg-type]
 
     with terminal_bars(err, wanted(err, no_progress)) as report:
-        summary = simulator.simulate(
-            landing,
-            police_url,
-            truth,
-            start=start.date() if start else None,
-            days=days,
-            scale=scale,
-            seed=seed,
-            config=config,
-            progress=report,
-        )
-    console.print(summary)
+        try:
+            summary = simulator.simulate(
+                landing,
+                police_url,
+                truth,
+                start=start.date() if start else None,
+                days=days,
+                scale=scale,
+                seed=seed,
+                config=config,
+                progress=report,
+            )
+        except WorldMismatch as exc:
+            raise UserError(str(exc)) from exc
+    console.print(_summary_table(summary))
+
+
+def _summary_table(s: SimSummary) -> Table:
+    """The simulation's summary as a table: where it wrote, then the rows of each file and table."""
+    title = f"simulated {s.days} days {s.first_day}..{s.last_day}, {s.people:,} people, {s.seconds:.1f} s"
+    table = Table("written", title=title)
+    table.add_column("rows", justify="right")
+    table.add_row(f"landing {s.landing}", "")
+    table.add_row(f"police  {s.police_url}", "")
+    table.add_row(f"truth   {s.truth}", "")
+    for name, n in sorted(s.rows.items()):
+        table.add_row(name, f"{n:,}")
+    return table
 
 
 def evaluate(

@@ -7,12 +7,9 @@ its code, for every command (``flows/errors.py`` lists the codes). Commands of t
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -207,45 +204,155 @@ def check_sources(
         raise typer.Exit(1)
 
 
+class QueryFmt(StrEnum):
+    table = "table"
+    vertical = "vertical"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run on the published warehouse (read-only)")],
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json")] = Fmt.table,
+    fmt: Annotated[
+        QueryFmt | None,
+        typer.Option("--format", help="table, vertical, csv, json; with --out: csv, json or parquet [from its suffix]"),
+    ] = None,
+    vertical: Annotated[bool, typer.Option("--vertical", help="one 'column: value' line each (--format vertical)")] = (
+        False
+    ),
+    limit: Annotated[
+        int | None,
+        typer.Option(min=0, help="rows at most, 0 = all [terminal: FRAUDBRAIN_QUERY_ROW_LIMIT, 1,000; --out: all]"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write the rows to this new file, batch by batch")] = None,
 ) -> None:
-    """Query the published warehouse: read-only, no access to files outside it."""
-    from flows.analyst.query import run_query
+    """Query the published warehouse: read-only, no access to files outside it.
 
-    columns, rows = run_query(_settings(warehouse=warehouse).warehouse, sql)
-    if fmt is Fmt.csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
-    elif fmt is Fmt.json:
-        sys.stdout.write(
-            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False) + "\n"
-        )
-    else:
-        table = Table(*columns)
-        for r in rows:
-            table.add_row(*("" if v is None else str(v) for v in r))
-        console.print(table)
+    On the terminal at most 1,000 rows are shown (--limit to change); the cap stops fetching, the SQL is run
+    as written. `fraudbrain tables` lists the tables, `fraudbrain describe TABLE` their columns.
+    """
+    from flows.analyst.query import FILE_FORMATS, QueryRefused, write_csv, write_file, write_json
+    from flows.analyst.query import query as run
+
+    settings = _settings(warehouse=warehouse)
+    if vertical:
+        fmt = QueryFmt.vertical
+    if out is not None:
+        chosen = fmt.value if fmt else out.suffix.lstrip(".").lower()
+        if chosen not in FILE_FORMATS:
+            raise QueryRefused(f"--out writes {', '.join(FILE_FORMATS)}: pass --format with one of them")
+        written = write_file(settings.warehouse, sql, out, chosen, limit or 0)
+        err.print(f"{written.rows:,} rows written to {written.path}", markup=False, highlight=False)
+        if written.capped:
+            err.print(f"first {written.rows:,} rows; --limit to change (0 = all)", markup=False, highlight=False)
+        return
+    fmt = fmt or QueryFmt.table
+    if fmt is QueryFmt.parquet:
+        raise QueryRefused("parquet is written to a file: pass --out FILE.parquet")
+    cap = settings.query_row_limit if limit is None else limit
+    with run(settings.warehouse, sql) as res:
+        if fmt is QueryFmt.csv:
+            write_csv(res, sys.stdout, cap)
+        elif fmt is QueryFmt.json:
+            write_json(res, sys.stdout, cap)
+        elif fmt is QueryFmt.vertical:
+            _print_vertical(res.columns, (r for batch in res.batches(cap) for r in batch))
+        else:
+            from rich.text import Text
+
+            table = Table(*res.columns)
+            for batch in res.batches(cap):
+                for r in batch:
+                    table.add_row(*(Text("" if v is None else str(v)) for v in r))
+            console.print(table)
+        sys.stdout.flush()
+        if res.capped:
+            err.print(f"first {res.rows:,} rows; --limit to change (0 = all)", markup=False, highlight=False)
+
+
+def _print_vertical(columns: list[str], rows: Any) -> None:
+    """Each row as a record: one `column: value` line per column (for wide rows)."""
+    width = max((len(c) for c in columns), default=0)
+    for n, r in enumerate(rows, 1):
+        sys.stdout.write(f"-[ record {n} ]" + "-" * max(4, width - 8) + "\n")
+        for c, v in zip(columns, r, strict=True):
+            sys.stdout.write(f"{c:<{width}} : {'' if v is None else v}\n")
+
+
+@app.command()
+def tables(
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the list as JSON")] = False,
+) -> None:
+    """The warehouse's tables and views: schema, name, rows and description."""
+    from dataclasses import asdict
+
+    from rich.text import Text
+
+    from flows.analyst.query import list_tables
+
+    found = list_tables(_settings(warehouse=warehouse).warehouse)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(t) for t in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("schema", "table", "rows", "description", title="fraudbrain warehouse")
+    for t in found:
+        rows = "view" if t.rows is None else f"{t.rows:,}"
+        table.add_row(t.schema, t.table, rows, Text(t.description))
+    console.print(table)
+
+
+@app.command()
+def describe(
+    name: Annotated[str, typer.Argument(help="a table or view: name or schema.name, e.g. marts.fct_cases")],
+    warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the description as JSON")] = False,
+) -> None:
+    """One table's columns: name, type and description."""
+    from dataclasses import asdict
+
+    from rich.text import Text
+
+    from flows.analyst.query import describe as describe_table
+
+    info, columns = describe_table(_settings(warehouse=warehouse).warehouse, name)
+    if as_json:
+        doc = {**asdict(info), "columns": [asdict(c) for c in columns]}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = "view" if info.rows is None else f"{info.rows:,} rows"
+    console.print(Text(f"{info.schema}.{info.table} ({rows}){': ' + info.description if info.description else ''}"))
+    table = Table("column", "type", "description")
+    for c in columns:
+        table.add_row(c.column, c.type, Text(c.description))
+    console.print(table)
 
 
 @app.command()
 def trace(
     case_no: Annotated[str, typer.Argument(help="police case number, e.g. A4209222026050300001")],
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree) or json")] = Fmt.table,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table (a hop tree), json (the tree), csv (one row a hop)")] = (
+        Fmt.table
+    ),
 ) -> None:
     """The emergency stop-payment path of one case: where the victims' money went, hop by hop."""
-    from flows.analyst.trace import as_json, render, trace_case
+    from flows.analyst.trace import CSV_COLUMNS, as_json, as_rows, render, trace_case, untraced_reason
 
     result = trace_case(_settings(warehouse=warehouse).warehouse, case_no)
     if fmt is Fmt.json:
         sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
+    elif fmt is Fmt.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(as_rows(result))
+        if not result.roots:
+            err.print(untraced_reason(result.case), markup=False, highlight=False)
     else:
         render(result, console)
 
@@ -261,7 +368,13 @@ def leads(
     from flows.analyst.leads import export_leads
 
     result = export_leads(_settings(warehouse=warehouse).warehouse, unit, out, only_new=only_new)
-    console.print(f"{result.leads} leads, {result.evidence} evidence items for unit {unit}:")
+    console.print(
+        f"{result.leads} leads, {result.evidence} evidence items for unit {result.unit} {result.unit_name} "
+        f"(data as of {result.as_of}):",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     for f in result.files:
         console.print(f"  {f}")
 
@@ -271,15 +384,21 @@ def status(
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when there is an alert (for monitoring)")] = False,
 ) -> None:
-    """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run."""
+    """Per source: last batch and watermark, ledger totals, quarantine, held batches, freshness; the last run.
+
+    Exit 0; with --check, exit 1 when the status reports an alert (a stale source, a missing day, a held batch).
+    """
     from flows.operations.status import collect
 
     st = collect(_settings(work_dir=work_dir, warehouse=warehouse))
     if as_json:
         sys.stdout.write(st.to_json() + "\n")
-        return
-    _print_status(st)
+    else:
+        _print_status(st)
+    if check and st.alerts:
+        raise typer.Exit(1)
 
 
 def _print_status(st: Any) -> None:
@@ -345,16 +464,23 @@ def replay(
 def serve(
     daily_cron: Annotated[str, typer.Option(help="cron of the daily full run (Asia/Shanghai)")] = "30 2 * * *",
     police_every: Annotated[int, typer.Option(help="seconds between runs taking new police cases")] = 900,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo keys (FRAUDBRAIN_DEMO=true)")] = False,
 ) -> None:
     """Serve the scheduled deployments against the Prefect server at PREFECT_API_URL (Ctrl-C stops).
 
-    Also creates (or updates) the Prefect automation that reacts to freshness alerts, notifying the block
-    named by FRAUDBRAIN_ALERT_BLOCK if set.
+    Needs both keys (FRAUDBRAIN_PII_KEY and FRAUDBRAIN_VAULT_KEY, or their Prefect Secret blocks) and refuses
+    to start without them. Also creates (or updates) the Prefect automation that reacts to freshness alerts,
+    notifying the block named by FRAUDBRAIN_ALERT_BLOCK if set. Stopping serve pauses the schedules of its
+    deployments until it is started again.
     """
+    import os
+
     from flows.operations.deployments import serve_all
     from flows.pipeline import pipeline
 
-    serve_all(pipeline, daily_cron, police_every, _settings())
+    if demo:  # the scheduled runs read their settings from this process's environment
+        os.environ["FRAUDBRAIN_DEMO"] = "true"
+    serve_all(pipeline, daily_cron, police_every, _settings(demo=demo or None))
 
 
 @app.command()
@@ -363,11 +489,12 @@ def reveal(
     reason: Annotated[str, typer.Option(help="why: case number and purpose (recorded)")],
     who: Annotated[str | None, typer.Option(help="who asks (default: the OS user; recorded)")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="restricted work directory [FRAUDBRAIN_WORK_DIR]")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo key")] = False,
 ) -> None:
     """Re-identify a token from the vault. Needs FRAUDBRAIN_VAULT_KEY; every request is logged."""
     from flows.privacy.vault import reveal as do_reveal
 
-    found = do_reveal(_settings(work_dir=work_dir), token, reason, who)
+    found = do_reveal(_settings(work_dir=work_dir, demo=demo or None), token, reason, who)
     console.print(f"{found.kind} {found.token}: {found.value}")
 
 
@@ -411,14 +538,6 @@ def purge(
         f"purge {result.purge_id}: batches before {result.cutoff}, {result.values:,} values replaced, "
         f"{result.sealed:,} newly sealed in the vault; the next run rebuilds without them"
     )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def _add_plugin_commands() -> None:

@@ -44,7 +44,12 @@ def run_lock(work_dir: Path, *, wait: bool = False) -> Iterator[None]:
         try:
             fcntl.flock(handle, flags)
         except BlockingIOError as exc:
-            raise RunLocked(f"another fraudbrain run holds {path}; wait for it to finish (or pass --wait)") from exc
+            handle.seek(0)
+            holder = handle.read().strip()
+            by = f" (process {holder})" if holder.isdigit() else ""
+            raise RunLocked(
+                f"another fraudbrain command{by} is working in {work_dir}: run this again when it has finished"
+            ) from exc
         try:
             handle.seek(0)
             handle.truncate()

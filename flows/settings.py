@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     #   calls or transactions) would make every mart silently wrong; a small reference delta (new SIMs,
     #   cards, cells) varies by nature and an alert is enough
     volume_hold_tables: list[str] = ["telecom.cdr", "finance.transactions"]
+    # `fraudbrain query`: rows shown on the terminal unless --limit says otherwise (0 = all)
+    query_row_limit: int = 1000
     # DuckDB memory bound of the dbt build (spills to disk beyond it); a DuckDB size such as 3GB
     dbt_memory_limit: str = "3GB"
     # ... and of publishing (the copy of the marts into the published file: 5.7 GB unbounded at scale 30)
@@ -163,8 +165,13 @@ def _resolve_key(value: SecretStr | None, demo_value: str, env_name: str, demo: 
     if value is not None and value.get_secret_value():
         key = value.get_secret_value()
         if key == demo_value and not demo:
-            raise KeyError_(f"{env_name} is the documented demo key: pass --demo to run on demo keys")
+            raise KeyError_(
+                f"{env_name} is the documented demo key: for the demo pass --demo (or set FRAUDBRAIN_DEMO=true)"
+            )
         return key
     if demo:
         return demo_value
-    raise KeyError_(f"{env_name} is not set: set it (never in a file of the repository) or pass --demo")
+    raise KeyError_(
+        f"{env_name} is not set: set it or name a Prefect Secret block in {env_name}_BLOCK (never a file of the "
+        "repository); for the demo pass --demo (or set FRAUDBRAIN_DEMO=true)"
+    )

@@ -61,6 +61,10 @@ Due = dict[str, list[dict[str, object]]]  # re-sends due on a day, by file
 Progress = Callable[[str, int, int], None]
 
 
+class WorldMismatch(ValueError):
+    """The truth folder holds a world these arguments cannot continue."""
+
+
 @dataclass
 class SimSummary:
     landing: Path
@@ -108,7 +112,9 @@ def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, con
         first = start or DEFAULT_EPOCH
         return first, first
     if state.get("format") != FORMAT:
-        raise ValueError(f"{truth} holds a world of simulator format {state.get('format')}, not {FORMAT}: start anew")
+        raise WorldMismatch(
+            f"{truth} holds a world of simulator format {state.get('format')}, not {FORMAT}: start anew"
+        )
     known = SimConfig(**state["config"]).model_dump()  # type: ignore[arg-type]  # knobs added later: defaults
     site = {"police_revision"}  # the police site may be upgraded while the world goes on
     if (
@@ -116,12 +122,19 @@ def _resolve_range(truth: Path, start: date | None, seed: int, scale: float, con
         or state["scale"] != scale
         or {k: v for k, v in known.items() if k not in site} != config.model_dump(exclude=site)
     ):
-        raise ValueError(f"{truth} holds a world with other seed/scale/config: {state['seed']}, {state['scale']}")
+        raise WorldMismatch(
+            f"{truth} holds a world of seed {state['seed']}, scale {state['scale']} (and its knobs): continue it "
+            "with those, or write another world with a new --truth, --landing and --police-url"
+        )
     epoch = date.fromisoformat(str(state["epoch"]))
-    nxt = date.fromisoformat(str(state["last_day"])) + timedelta(days=1)
+    last = date.fromisoformat(str(state["last_day"]))
+    nxt = last + timedelta(days=1)
     start = start or nxt
-    if not epoch <= start <= nxt:
-        raise ValueError(f"start {start} must lie between the epoch {epoch} and the day after the last one {nxt}")
+    if start != nxt:  # earlier days are written already; later ones would leave a gap in every source
+        raise WorldMismatch(
+            f"{truth} holds a world from {epoch} to {last}: it continues on {nxt} (leave out --start), "
+            "or write another world with a new --truth, --landing and --police-url"
+        )
     return epoch, start
 
 
@@ -143,7 +156,7 @@ def simulate(
     config = config or SimConfig()
     landing_p, truth_p = _as_path(landing), _as_path(truth)
     if truth_p.resolve().is_relative_to(landing_p.resolve()):
-        raise ValueError("the truth folder must not be inside the landing zone")
+        raise WorldMismatch("the truth folder must not be inside the landing zone")
     epoch, start = _resolve_range(truth_p, start, seed, scale, config)
     w = build_world(seed, scale, epoch, config)
     first = w.clock.day_index(start)

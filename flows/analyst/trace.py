@@ -7,6 +7,7 @@ connection. Cards appear masked; tokens are printed for the bank request.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -57,17 +58,20 @@ class CaseNotFound(UserError, LookupError):
 
 
 def trace_case(warehouse: Path, case_no: str) -> Trace:
+    case_no = unicodedata.normalize("NFKC", case_no).strip().upper()  # full-width or lower-case typing
     con = open_readonly(warehouse)
     try:
         cur = con.execute(
-            "select case_no, region_code, unit_code, fraud_type, status, tier, reported_at, loss_amount "
-            "from marts.fct_cases where case_no = ?",
+            "select case_no, region_code, unit_code, fraud_type, status, tier, reported_at, loss_amount, "
+            "reported_payments from marts.fct_cases where case_no = ?",
             [case_no],
         )
         names = [d[0] for d in cur.description]
         row = cur.fetchone()
         if row is None:
-            raise CaseNotFound(f"case {case_no} is not in the published warehouse {warehouse}")
+            n, last = con.execute("select count(*), max(reported_at)::date from marts.fct_cases").fetchone()
+            held = f"{n:,} cases, reported up to {last}" if n else "no cases"
+            raise CaseNotFound(f"no case {case_no} in marts.fct_cases of {warehouse} ({held})")
         case = dict(zip(names, row, strict=True))
         paths = con.execute(
             """
@@ -84,6 +88,17 @@ def trace_case(warehouse: Path, case_no: str) -> Trace:
     finally:
         con.close()
     return Trace(case, _tree(paths))
+
+
+def untraced_reason(case: dict[str, Any]) -> str:
+    """Why a case that is in the warehouse has no money path, in words."""
+    n = case.get("reported_payments") or 0
+    if not n:
+        return "no money was traced for this case: the police recorded no payment of the victims"
+    return (
+        f"no money was traced for this case: its {n} reported payment(s) match no transfer "
+        "in the finance data published so far"
+    )
 
 
 def _tree(rows: list[tuple[Any, ...]]) -> list[Hop]:
@@ -141,7 +156,7 @@ def render(trace: Trace, console: Any) -> None:
     for r in trace.roots:
         add(tree, r)
     if not trace.roots:
-        tree.add("[yellow]no reported payment could be traced[/yellow]")
+        tree.add(f"[yellow]{untraced_reason(trace.case)}[/yellow]")
     console.print(tree)
 
 
@@ -163,4 +178,43 @@ def as_json(trace: Trace) -> dict[str, Any]:
         }
 
     case = {k: (str(v) if v is not None else None) for k, v in trace.case.items()}
-    return {"case": case, "paths": [hop(r) for r in trace.roots]}
+    doc: dict[str, Any] = {"case": case, "paths": [hop(r) for r in trace.roots]}
+    if not trace.roots:
+        doc["note"] = untraced_reason(trace.case)
+    return doc
+
+
+CSV_COLUMNS = (
+    "case_no", "hop", "from_card_token", "card_token", "card_masked", "bank_code", "card_status", "arrived_at",
+    "traced_amount", "via_txn_id", "priority_rank", "balance_evidence", "stop_executed",
+)  # fmt: skip
+
+
+def as_rows(trace: Trace) -> list[tuple[Any, ...]]:
+    """The tree as rows, one per arrival, depth first, each naming the card the money came from."""
+    rows: list[tuple[Any, ...]] = []
+
+    def walk(h: Hop, parent: str | None) -> None:
+        rows.append(
+            (
+                trace.case["case_no"],
+                h.hop,
+                parent,
+                h.card_token,
+                h.card_masked,
+                h.bank_code,
+                h.card_status,
+                h.arrived_at,
+                h.traced_amount,
+                h.via_txn_id,
+                h.priority_rank,
+                h.balance_evidence,
+                h.stop_executed,
+            )
+        )
+        for c in h.children:
+            walk(c, h.card_token)
+
+    for r in trace.roots:
+        walk(r, None)
+    return rows

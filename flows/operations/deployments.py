@@ -124,11 +124,19 @@ def ensure_freshness_automation(settings: Settings) -> Automation:
 
 
 def serve_all(pipeline: Flow, daily_cron: str, police_every_s: int, settings: Settings | None = None) -> None:
-    """Serve ``pipeline``'s deployments (the caller passes the flow: operations never import the pipeline)."""
+    """Serve ``pipeline``'s deployments (the caller passes the flow: operations never import the pipeline).
+
+    Refused before anything is registered when there is no Prefect server to talk to or a key is missing.
+    Stopping the serving process pauses its deployments' schedules (Prefect's `serve`): serve again to resume.
+    """
     if not os.environ.get("PREFECT_API_URL"):
         raise NoPrefectServer(
             "PREFECT_API_URL is not set: start a server (infra/prefect-server.sh) and "
             "export PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-    ensure_freshness_automation(settings or Settings())
+    settings = settings or Settings()
+    # every scheduled run needs both keys: refuse now, in one line, rather than fail each run later
+    settings.resolved_pii_key()
+    settings.resolved_vault_key()
+    ensure_freshness_automation(settings)
     serve(*deployments(pipeline, daily_cron, police_every_s), limit=1)

@@ -222,10 +222,15 @@ def _chain_hash(prev: str, seq: int, at: datetime, who: str, reason: str, token:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+MIN_REASON = 5  # characters of a reveal's reason
+
+
 def reveal(settings: Settings, token: str, reason: str, who: str | None = None) -> Revealed:
     """The clear value behind ``token``; the request is logged (who, when, why) before anything is returned."""
-    if not reason or len(reason.strip()) < 5:
-        raise VaultError("a reason is required (--reason), e.g. the case number and the purpose")
+    if not reason or len(reason.strip()) < MIN_REASON:
+        raise VaultError(
+            f"--reason must say why in {MIN_REASON} characters or more (recorded), e.g. the case number and the purpose"
+        )
     aead = _aead(settings.resolved_vault_key())
     who = who or getpass.getuser()
     token = token.strip().lower()
