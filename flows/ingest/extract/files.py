@@ -493,18 +493,23 @@ def _withhold(
         for o in outcomes:
             ledger.write_dq_results(con, o.dq_rows(batch.delivery_id))
         ledger.write_ledger(con, rows)
-        ledger.record_batch(
-            con,
-            source=batch.source,
-            batch=batch.batch,
-            delivery_id=batch.delivery_id,
-            kind=batch.kind,
-            status=status,
-            message=message,
-            manifest_sha256=batch.manifest_sha256,
-            run_id=run_id,
-        )
+        _record_batch(con, batch, status, message, run_id)
     return BatchResult(batch.source, batch.batch, batch.delivery_id, status, message, rows)
+
+
+def _record_batch(con: duckdb.DuckDBPyConnection, batch: BatchRef, status: str, message: str, run_id: str) -> None:
+    """The delivery's row in ``audit.batches``: what became of it and why."""
+    ledger.record_batch(
+        con,
+        source=batch.source,
+        batch=batch.batch,
+        delivery_id=batch.delivery_id,
+        kind=batch.kind,
+        status=status,
+        message=message,
+        manifest_sha256=batch.manifest_sha256,
+        run_id=run_id,
+    )
 
 
 def _commit(
@@ -534,17 +539,7 @@ def _commit(
         status, message = _commit_message(batch, rows, held, outcomes, earlier)
         if accepted:
             ledger.use_accept(con, batch.source, batch.batch, batch.delivery_id, run_id)
-        ledger.record_batch(
-            con,
-            source=batch.source,
-            batch=batch.batch,
-            delivery_id=batch.delivery_id,
-            kind=batch.kind,
-            status=status,
-            message=message,
-            manifest_sha256=batch.manifest_sha256,
-            run_id=run_id,
-        )
+        _record_batch(con, batch, status, message, run_id)
         problems = ledger.check_invariants(con, [p.table for p in parsed], batch=batch.batch)
         if problems:
             raise AssertionError("; ".join(problems))
