@@ -72,6 +72,7 @@ class ExpectationStat:
     unexpected_count: int | None
     unexpected_percent: float | None
     reason: str
+    outcome: str = ""  # what it did to the batch, in words (shown in Data Docs)
 
 
 @dataclass
@@ -215,9 +216,9 @@ def validate_relation(
     ctx = context or open_context(settings)
     suite = ctx.suites[table.raw_table]
     params = {"min_rows": min_rows, "latest_event_time": latest_event_time or FAR_FUTURE}
-    result, batch_id, rows = _run_suite(ctx, suite, con, relation, params)
+    result, _batch_id, rows = _run_suite(ctx, suite, con, relation, params)
     outcome = _read_results(result, table, suite.name, batch_label, run_id, rows)
-    _store_sanitised(ctx, result, suite.name, batch_id, batch_label, run_id)
+    _store_sanitised(ctx, result, outcome)
     if outcome.batch_failures:
         log.warning("DQ gate failed for %s batch %s: %s", suite.name, batch_label, "; ".join(outcome.batch_failures))
     return outcome
@@ -283,6 +284,28 @@ def _read_results(
         severity, reason = meta.get("severity", INFO), meta.get("reason", name)
         res = r.result or {}
         raised = _raised(r.exception_info)
+        outcome = "met"
+        if not r.success:
+            held_before = len(out.batch_failures)
+            outcome = "noted"  # info, or a row rule that could not run
+            if severity == ROW and not raised:
+                lines = res.get("unexpected_index_list") or []
+                for idx in lines:
+                    out.row_failures.setdefault(int(idx[LINE_COLUMN]), []).append(name)
+                outcome = f"{_count(len(lines), 'row')} quarantined"
+            elif severity == BATCH:
+                out.batch_failures.append(f"{reason} ({_describe(res)})")
+            elif severity == FLAG:
+                outcome = f"{_count(res.get('unexpected_count') or 0, 'value')} flagged"
+                if (res.get("element_count") or 0) - (res.get("missing_count") or 0) >= MIN_ELEMENTS_FOR_RATE:
+                    rate = res.get("unexpected_percent") or 0
+                    out.batch_failures.append(f"{reason}: rate {rate:.2f}% beyond the bound")
+            if raised:
+                outcome = "could not run"
+                if severity in (ROW, FLAG) and column in table.columns:
+                    out.batch_failures.append(f"{name} could not run: {_exception_head(r.exception_info)}")
+            if len(out.batch_failures) > held_before:
+                outcome = "batch held" if severity == BATCH else f"{outcome}: batch held"
         out.stats.append(
             ExpectationStat(
                 name,
@@ -293,23 +316,14 @@ def _read_results(
                 res.get("unexpected_count"),
                 res.get("unexpected_percent"),
                 reason,
+                outcome,
             )
         )
-        if r.success:
-            continue
-        if severity == ROW and not raised:
-            for idx in res.get("unexpected_index_list") or []:
-                out.row_failures.setdefault(int(idx[LINE_COLUMN]), []).append(name)
-        elif severity == BATCH:
-            out.batch_failures.append(f"{reason} ({_describe(res)})")
-        elif (
-            severity == FLAG
-            and (res.get("element_count") or 0) - (res.get("missing_count") or 0) >= MIN_ELEMENTS_FOR_RATE
-        ):
-            out.batch_failures.append(f"{reason}: rate {(res.get('unexpected_percent') or 0):.2f}% beyond the bound")
-        if raised and severity in (ROW, FLAG) and column in table.columns:
-            out.batch_failures.append(f"{name} could not run: {_exception_head(r.exception_info)}")
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _describe(res: dict[str, Any]) -> str:
@@ -333,21 +347,40 @@ def _exception_head(info: dict[str, Any] | None) -> str:
     return str(info.get("exception_message") or (nested[0]["exception_message"] if nested else ""))[:200]
 
 
-def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:
+def docs_description(stat: ExpectationStat) -> str:
+    """What Data Docs show for an expectation: the rule in words, its severity and what it did to the batch."""
+    return f"checks: {stat.reason} · severity: {stat.severity} · outcome: {stat.outcome}".replace("$", "")
+
+
+def _sanitise(
+    result: ExpectationSuiteValidationResult, outcome: ValidationOutcome, run: RunIdentifier
+) -> ExpectationSuiteValidationResult:
     """A copy with every value-bearing field removed: counts, column names and row counts only.
 
     Built from the result's attributes (never serialising the unexpected values it is about to drop).
+    For Data Docs each expectation carries its severity and what it did to the batch, the page's status is
+    the gate's verdict on the batch (a loaded batch with quarantined rows succeeded), and the run and data
+    asset are named (GX would show "__none__" and "None").
     """
     clean = copy.copy(result)
+    clean.success = outcome.passed
+    clean.meta = {
+        **result.meta,
+        "run_id": run,
+        "batch_spec": {"data_asset_name": f"{outcome.suite} {outcome.batch_label}"},
+        "fraudbrain": {"batch": outcome.batch_label, "run": outcome.run_id, "held": outcome.batch_failures},
+    }
     clean.results = []
-    for r in result.results:
+    for r, stat in zip(result.results, outcome.stats, strict=True):
         table_level = r.expectation_config.type.startswith("expect_table_")
         keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
         info = r.exception_info or {}
+        config = copy.deepcopy(r.expectation_config)
+        config.description = docs_description(stat)
         clean.results.append(
             type(r)(
                 success=r.success,
-                expectation_config=r.expectation_config,
+                expectation_config=config,
                 result={k: v for k, v in (r.result or {}).items() if k in keep},
                 meta=r.meta,
                 exception_info={
@@ -360,22 +393,19 @@ def _sanitise(result: ExpectationSuiteValidationResult) -> ExpectationSuiteValid
     return clean
 
 
-def _store_sanitised(
-    ctx: DQContext,
-    result: ExpectationSuiteValidationResult,
-    suite: str,
-    batch_id: str,
-    batch_label: str,
-    run_id: str,
-) -> None:
+def _store_sanitised(ctx: DQContext, result: ExpectationSuiteValidationResult, outcome: ValidationOutcome) -> None:
+    """Store the sanitised result for Data Docs: run name = the pipeline run, batch = the batch label."""
+    run = RunIdentifier(run_name=_key_part(outcome.run_id), run_time=dt.datetime.now(dt.UTC))
     key = ValidationResultIdentifier(
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
-        run_id=RunIdentifier(
-            run_name=re.sub(r"[^\w.-]", "_", f"{run_id}__{batch_label}"), run_time=dt.datetime.now(dt.UTC)
-        ),
-        batch_identifier=batch_id,
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=outcome.suite),
+        run_id=run,
+        batch_identifier=_key_part(outcome.batch_label),
     )
-    ctx.gx.validation_results_store.store_validation_results(_sanitise(result), key)
+    ctx.gx.validation_results_store.store_validation_results(_sanitise(result, outcome, run), key)
+
+
+def _key_part(text: str) -> str:
+    return re.sub(r"[^\w.-]", "_", text)
 
 
 def build_data_docs(settings: Settings, context: DQContext | None = None) -> Path:
