@@ -76,6 +76,7 @@ class ExpectationStat:
     unexpected_count: int | None
     unexpected_percent: float | None
     reason: str
+    outcome: str = ""  # what it did to the batch, in words (shown in Data Docs)
 
 
 @dataclass
@@ -94,7 +95,8 @@ class ValidationOutcome:
 
     @property
     def passed(self) -> bool:
-        return not self.batch_failures
+        """The gate let the file through: nothing holds the batch, and its own count does not hold the file."""
+        return not self.batch_failures and self.volume_hold is None
 
     def record_check(self, expectation: str, severity: str, success: bool, elements: int, unexpected: int) -> None:
         """A check judged outside GX (the unusable-row share), recorded with the GX results."""
@@ -238,9 +240,9 @@ def validate_relation(
     ctx = context or open_context(settings)
     suite = ctx.suites[table.raw_table]
     params = {"min_rows": min_rows, "latest_event_time": latest_event_time or FAR_FUTURE}
-    result, batch_id, rows = _run_suite(ctx, suite, con, relation, params)
-    outcome, severities = _read_results(result, table, suite.name, batch_label, run_id, rows, volume_action, accepted)
-    _store_sanitised(ctx, result, severities, suite.name, batch_id, batch_label, run_id)
+    result, _batch_id, rows = _run_suite(ctx, suite, con, relation, params)
+    outcome = _read_results(result, table, suite.name, batch_label, run_id, rows, volume_action, accepted)
+    _store_sanitised(ctx, result, outcome)
     if outcome.batch_failures:
         log.warning("DQ gate failed for %s batch %s: %s", suite.name, batch_label, "; ".join(outcome.batch_failures))
     return outcome
@@ -299,10 +301,9 @@ def _read_results(
     rows: int,
     volume_action: str = ALERT,
     accepted: bool = False,
-) -> tuple[ValidationOutcome, list[str]]:
-    """The outcome, and each result's effective severity (what its failure did: hold, alert, accepted...)."""
+) -> ValidationOutcome:
+    """The outcome; each stat carries its effective severity (what its failure did: hold, alert, accepted...)."""
     out = ValidationOutcome(suite=suite, table=table, batch_label=batch_label, run_id=run_id, rows=rows)
-    severities: list[str] = []
     for r in result.results:
         cfg = r.expectation_config
         name, column = _expectation_name(cfg)
@@ -328,7 +329,7 @@ def _read_results(
         if holding and accepted and cfg.type != SCHEMA_CHECK:
             out.accepted.append(holding)
             severity, holding = ACCEPTED, None
-        severities.append(severity)
+        cannot_run = bool(raised and severity in (ROW, FLAG) and column in table.columns)
         out.stats.append(
             ExpectationStat(
                 name,
@@ -339,6 +340,7 @@ def _read_results(
                 res.get("unexpected_count"),
                 res.get("unexpected_percent"),
                 reason,
+                _outcome(r.success, severity, res, raised, holding, cannot_run),
             )
         )
         if r.success:
@@ -350,9 +352,32 @@ def _read_results(
             out.volume_hold = holding
         elif holding:
             out.batch_failures.append(holding)
-        if raised and severity in (ROW, FLAG) and column in table.columns:
+        if cannot_run:
             out.batch_failures.append(f"{name} could not run: {_exception_head(r.exception_info)}")
-    return out, severities
+    return out
+
+
+def _outcome(
+    success: bool, severity: str, res: dict[str, Any], raised: bool, holding: str | None, cannot_run: bool
+) -> str:
+    """What an expectation did to the batch, in words (Data Docs show it beside its severity)."""
+    if success:
+        return "met"
+    if raised:
+        return "could not run: batch held" if cannot_run else "could not run"
+    said = {
+        ROW: f"{_count(len(res.get('unexpected_index_list') or []), 'row')} quarantined",
+        FLAG: f"{_count(res.get('unexpected_count') or 0, 'value')} flagged" + (": batch held" if holding else ""),
+        BATCH: "batch held",
+        HOLD: "file held alone",
+        ALERT: "alert raised",
+        ACCEPTED: "accepted: loaded despite the check",
+    }
+    return said.get(severity, "noted")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _describe(res: dict[str, Any]) -> str:
@@ -376,21 +401,35 @@ def _exception_head(info: dict[str, Any] | None) -> str:
     return str(info.get("exception_message") or (nested[0]["exception_message"] if nested else ""))[:200]
 
 
-def _sanitise(result: ExpectationSuiteValidationResult, severities: list[str]) -> ExpectationSuiteValidationResult:
-    """A copy with every value-bearing field removed: counts, column names and row counts only; each
-    expectation carries its effective severity (``meta["severity"]``), shown in Data Docs' description of
-    table-level and accepted checks.
+def docs_description(stat: ExpectationStat) -> str:
+    """What Data Docs show for an expectation: the rule in words, its severity and what it did to the batch."""
+    return f"checks: {stat.reason} · severity: {stat.severity} · outcome: {stat.outcome}".replace("$", "")
+
+
+def _sanitise(
+    result: ExpectationSuiteValidationResult, outcome: ValidationOutcome, run: RunIdentifier
+) -> ExpectationSuiteValidationResult:
+    """A copy with every value-bearing field removed: counts, column names and row counts only.
 
     Built from the result's attributes (never serialising the unexpected values it is about to drop).
+    For Data Docs each expectation carries its severity and what it did to the batch, the page's status is
+    the gate's verdict on the batch (a loaded batch with quarantined rows succeeded), and the run and data
+    asset are named (GX would show "__none__" and "None").
     """
     clean = copy.copy(result)
+    clean.success = outcome.passed
+    clean.meta = {
+        **result.meta,
+        "run_id": run,
+        "batch_spec": {"data_asset_name": f"{outcome.suite} {outcome.batch_label}"},
+        "fraudbrain": {"batch": outcome.batch_label, "run": outcome.run_id, "held": outcome.batch_failures},
+    }
     clean.results = []
-    for r, severity in zip(result.results, severities, strict=True):
+    for r, stat in zip(result.results, outcome.stats, strict=True):
         table_level = r.expectation_config.type.startswith("expect_table_")
         config = copy.deepcopy(r.expectation_config)
-        config.meta = {**(config.meta or {}), "severity": severity}
-        if table_level or severity == ACCEPTED:  # Data Docs say what the check does (hold, alert, accepted)
-            config.description = f"{(config.meta or {}).get('reason', config.type)} (severity: {severity})"
+        config.meta = {**(config.meta or {}), "severity": stat.severity}  # the effective one: hold, alert, accepted
+        config.description = docs_description(stat)
         keep = _SAFE_RESULT_KEYS | (_TABLE_SAFE_KEYS if table_level else frozenset())
         info = r.exception_info or {}
         clean.results.append(
@@ -409,23 +448,19 @@ def _sanitise(result: ExpectationSuiteValidationResult, severities: list[str]) -
     return clean
 
 
-def _store_sanitised(
-    ctx: DQContext,
-    result: ExpectationSuiteValidationResult,
-    severities: list[str],
-    suite: str,
-    batch_id: str,
-    batch_label: str,
-    run_id: str,
-) -> None:
+def _store_sanitised(ctx: DQContext, result: ExpectationSuiteValidationResult, outcome: ValidationOutcome) -> None:
+    """Store the sanitised result for Data Docs: run name = the pipeline run, batch = the batch label."""
+    run = RunIdentifier(run_name=_key_part(outcome.run_id), run_time=dt.datetime.now(dt.UTC))
     key = ValidationResultIdentifier(
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
-        run_id=RunIdentifier(
-            run_name=re.sub(r"[^\w.-]", "_", f"{run_id}__{batch_label}"), run_time=dt.datetime.now(dt.UTC)
-        ),
-        batch_identifier=batch_id,
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=outcome.suite),
+        run_id=run,
+        batch_identifier=_key_part(outcome.batch_label),
     )
-    ctx.gx.validation_results_store.store_validation_results(_sanitise(result, severities), key)
+    ctx.gx.validation_results_store.store_validation_results(_sanitise(result, outcome, run), key)
+
+
+def _key_part(text: str) -> str:
+    return re.sub(r"[^\w.-]", "_", text)
 
 
 def build_data_docs(settings: Settings, context: DQContext | None = None) -> Path:

@@ -16,12 +16,22 @@ from pathlib import Path
 
 import duckdb
 
+from flows.publish.data_docs import make_offline
 from flows.publish.portal import build_portal
 from flows.settings import Settings
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
-# dbt artifacts that make up the static docs site; unit-test fixtures are stripped from the manifest
+# dbt's docs page and the artifacts it shows: published as one file with both inlined (dbt docs generate
+# --static does the same), since a browser opening the page from disk cannot fetch the JSON beside it
 DBT_DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+# dbt docs start a tracker loading this script when the manifest says usage stats are on: never on our pages
+DBT_DOCS_TRACKER = "//d1fc8wv8zag5ca.cloudfront.net/2.9.0/sp.js"
+DBT_DOCS_FAVICON = """<link rel="shortcut icon" href="${require('./assets/favicons/favicon.ico')}"/>"""
+CJK_FONT_STACK = '"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif'
+DBT_DOCS_FONTS = (
+    'font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Oxygen,Ubuntu,Cantarell,"Fira Sans",'
+    '"Droid Sans","Helvetica Neue",Helvetica,Arial,sans-serif'
+)
 
 
 @dataclass
@@ -136,17 +146,11 @@ def publish_docs(settings: Settings, run_id: str, data_docs_site: Path | None, d
     version.mkdir(parents=True)
     if data_docs_site is not None and data_docs_site.exists():
         shutil.copytree(data_docs_site, version / "data_docs")
-    if dbt_target is not None and dbt_target.exists():
+        make_offline(version / "data_docs")
+    if dbt_target is not None and all((dbt_target / name).exists() for name in DBT_DOCS_FILES):
         out = version / "dbt_docs"
         out.mkdir()
-        for name in DBT_DOCS_FILES:
-            src = dbt_target / name
-            if not src.exists():
-                continue
-            if name == "manifest.json":
-                _write_docs_manifest(src, out / name)
-            else:
-                shutil.copy2(src, out / name)
+        (out / "index.html").write_text(static_dbt_docs(dbt_target), encoding="utf-8")
     build_portal(settings.warehouse, version / "portal")
     if final.exists() and not final.is_symlink():
         shutil.rmtree(final)  # a folder from an older layout
@@ -164,11 +168,30 @@ def publish_docs(settings: Settings, run_id: str, data_docs_site: Path | None, d
     return final
 
 
-def _write_docs_manifest(src: Path, dst: Path) -> None:
-    """The docs site needs the manifest, not the fixtures of dbt unit tests: drop them before publishing."""
-    manifest = json.loads(src.read_text())
+def static_dbt_docs(dbt_target: Path) -> str:
+    """dbt's docs page with the manifest and catalog inlined: one file that works from disk, offline.
+
+    The manifest loses the fixtures of dbt unit tests (the docs need the models, not test rows) and says
+    usage stats are off (dbt docs then start no tracker); the page declares a CJK font stack.
+    """
+    manifest = json.loads((dbt_target / "manifest.json").read_text(encoding="utf-8"))
     manifest["unit_tests"] = {}
-    dst.write_text(json.dumps(manifest))
+    manifest.setdefault("metadata", {})["send_anonymous_usage_stats"] = False
+    catalog = json.loads((dbt_target / "catalog.json").read_text(encoding="utf-8"))
+    page = (dbt_target / "index.html").read_text(encoding="utf-8")
+    for placeholder, data in (('"MANIFEST.JSON INLINE DATA"', manifest), ('"CATALOG.JSON INLINE DATA"', catalog)):
+        if placeholder not in page:
+            raise RuntimeError(f"dbt's docs page has no {placeholder} to inline: was dbt upgraded?")
+        # inside a <script>: "</" must not close it
+        page = page.replace(placeholder, json.dumps(data).replace("</", "<\\/"), 1)
+    page = page.replace(DBT_DOCS_TRACKER, "data:text/javascript,")
+    # two slips of dbt's page that make a browser load addresses that are not there: a favicon link holding
+    # an unbuilt `${require(...)}`, and SVG icons whose href is an Angular template before Angular fills it
+    page = page.replace(DBT_DOCS_FAVICON, "")
+    page = page.replace('<use xlink:href="{{', '<use ng-attr-xlink:href="{{')
+    if DBT_DOCS_FONTS in page:  # CJK fonts before the generic family of dbt's own stack
+        return page.replace(DBT_DOCS_FONTS, DBT_DOCS_FONTS.removesuffix("sans-serif") + CJK_FONT_STACK)
+    return page.replace("</head>", f"<style>body {{ font-family: system-ui, {CJK_FONT_STACK}; }}</style></head>", 1)
 
 
 def _sql_str(path: Path) -> str:
