@@ -51,8 +51,9 @@ BENCH_SCALES ?= 1 10 30
 bench: setup ## benchmark: simulate + plain-load baseline + pipeline per scale → bench/RESULTS.md, bench/results/
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --days $(DAYS)
 
-detection: setup ## detection quality on four worlds (seeds, defects, fraud knobs) → bench/DETECTION.md
-	$(BIN)/python -m bench.detection --days $(DAYS)
+WORLD_SET ?= all
+detection: setup ## detection quality on the tuning and held-out worlds (WORLD_SET=tuning|held-out|all) → bench/DETECTION.md
+	$(BIN)/python -m bench.detection --set $(WORLD_SET) --days $(DAYS)
 
 lint: setup ## ruff (check, format), the generated identifier macros up to date, sqlfluff (core rules) on every dbt model; CI runs this
 	$(BIN)/ruff check .

@@ -85,6 +85,13 @@ def evaluate(
     warehouse: Annotated[Path | None, typer.Option(help="published warehouse file [FRAUDBRAIN_WAREHOUSE]")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="allow the documented demo key")] = False,
+    warning_snapshots: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder of the warning lists each run published (warnings-*.json): recall before first payment "
+            "from the lists published before each payment (without it: from this one build, an upper bound)"
+        ),
+    ] = None,
 ) -> None:
     """Score the published marts against a simulated world's ground truth: precision, recall, F1 per finding."""
     from evaluation.score import evaluate as evaluate_marts
@@ -94,8 +101,8 @@ def evaluate(
 
     settings = Settings(**{k: v for k, v in {"warehouse": warehouse, "demo": demo or None}.items() if v is not None})
     try:
-        ev = evaluate_marts(truth, settings.warehouse, settings.resolved_pii_key())
-    except FileNotFoundError as exc:
+        ev = evaluate_marts(truth, settings.warehouse, settings.resolved_pii_key(), warning_snapshots)
+    except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from exc
     render(ev, console)
     if json_file is not None:

@@ -59,6 +59,7 @@ def write_static(w: World, truth: Path, last_day: int) -> None:
         handsets = {imei for imei, _, _ in g.handsets}
         for p, role, via in g.members:
             member = {"gang_id": g.gang_id, **_person(w, p), "role": role, "recruited_via": via}
+            member["home_region"] = str(COUNTY_CODES[w.home[p]])  # evaluation: did a supplier open cards away?
             if role == "caller":  # the data's only trace of a caller: their own SIM in one of the gang's handsets
                 own = int(w.sim[p])
                 member["own_sim_in_gang_handset"] = own >= 0 and str(w.s_imei[own]) in handsets

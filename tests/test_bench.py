@@ -74,7 +74,7 @@ def test_trace_percentiles_are_nearest_rank() -> None:
 
 
 def test_detection_worlds_are_valid_configurations() -> None:
-    assert [w.key for w in detection.WORLDS] == ["a", "b", "c", "d"]
+    assert [w.key for w in detection.WORLDS] == ["a", "b", "c", "d", "e", "f", "g"]
     assert len({w.seed for w in detection.WORLDS}) == len(detection.WORLDS)
     defaults = SimConfig().model_dump()
     for w in detection.WORLDS:
@@ -82,13 +82,29 @@ def test_detection_worlds_are_valid_configurations() -> None:
         assert all(config[k] != defaults[k] for k in w.knobs), w.key
     by_key = {w.key: w for w in detection.WORLDS}
     assert by_key["a"].knobs == {}
-    assert by_key["c"].runs == 3 and by_key["c"].knobs == {"redelivery_rate": 0.15}
+    assert by_key["c"].knobs == {"redelivery_rate": 0.15}
+    assert all(w.runs == detection.DAILY_RUNS >= 3 for w in detection.WORLDS)  # daily publishes: warning lists
     assert by_key["d"].knobs == {
         "mule_hops_min": 2,
         "mule_hops_max": 5,
         "pass_through_slowdown": 50,
         "two_city_gang_share": 0.5,
     }
+
+
+def test_tuning_and_held_out_worlds_are_fixed_and_apart() -> None:
+    # Issue 15: thresholds may be chosen on the tuning worlds only; the held-out worlds (other seeds, other
+    # confounder and defect rates, other typology mixes) are looked at only to report.
+    assert [w.key for w in detection.TUNING] == ["a", "b", "c", "d"]
+    assert {w.role for w in detection.TUNING} == {"tuning"}
+    assert [w.key for w in detection.HELD_OUT] == ["e", "f", "g"]
+    assert {w.role for w in detection.HELD_OUT} == {"held-out"}
+    assert [w.seed for w in detection.HELD_OUT] == [101, 202, 303]
+    tuning_knobs = [w.knobs for w in detection.TUNING]
+    assert all(w.knobs not in tuning_knobs for w in detection.HELD_OUT)
+    held_out = detection.parse_args(["--set", "held-out", "--smoke"]).selected
+    assert [w.key for w in held_out] == ["e", "f", "g"]
+    assert len(detection.parse_args(["--smoke"]).selected) == 7
 
 
 def test_detection_days_split_into_daily_runs() -> None:
@@ -107,9 +123,20 @@ def _finding(tp: int, fp: int, fn: int, built: bool = True) -> dict:
     return {"built": built, "precision": p, "recall": r, "f1": f1, **keys}
 
 
-def _world(key: str, findings: dict[str, dict], error: str | None = None) -> dict:
-    evaluation = {"as_of": "2026-05-31 00:00:00", "findings": findings, "warning_targets": {"listed": 4}}
-    world = detection.WORLDS[["a", "b", "c", "d"].index(key)]
+WARNING = {
+    "listed": 4,
+    "recall_source": "lists published before each payment (3 publishes)",
+    "precision": 0.9,
+    "list_per_10k_day": 12.5,
+    "recall_before_payment": 0.85,
+    "recall_victims": 20,
+}
+
+
+def _world(key: str, findings: dict[str, dict], error: str | None = None, warning: dict | None = None) -> dict:
+    wt = warning or WARNING
+    evaluation = {"as_of": "2026-05-31 00:00:00", "findings": findings, "warning_targets": wt, "lookalikes": {}}
+    world = next(w for w in detection.WORLDS if w.key == key)
     runs = [
         {
             "run": i + 1,
@@ -124,6 +151,7 @@ def _world(key: str, findings: dict[str, dict], error: str | None = None) -> dic
             "pipeline_stage_s": 1.5,
             "evaluate_s": 0.5,
             "scores": detection.scores(evaluation),
+            "warning": detection.warning_summary(wt),
         }
         for world_pieces in [detection.split_days(30, world.runs)]
         for i, n in enumerate(world_pieces)
@@ -137,11 +165,13 @@ def _world(key: str, findings: dict[str, dict], error: str | None = None) -> dic
         "days": 30,
         "pieces": detection.split_days(30, world.runs),
         "knobs": world.knobs,
+        "role": world.role,
         "runs": [] if error else runs,
     }
     if error:
         return out | {"error": error}
-    return out | {"scores": runs[-1]["scores"], "warning_targets": evaluation["warning_targets"]}
+    last = {"scores": runs[-1]["scores"], "warning": runs[-1]["warning"], "evaluation": evaluation}
+    return out | last | {"warning_targets": wt}
 
 
 def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
@@ -150,6 +180,10 @@ def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
     mixed["mule cards"] = _finding(8, 2, 2)  # F1 0.8
     mixed["gang members"] = _finding(0, 0, 5)  # nothing flagged: recall 0, F1 none
     mixed["case clusters (pairs)"] = _finding(0, 3, 0)  # no truth positives
+    held = {name: _finding(19, 1, 1) for name in detection.FINDINGS}
+    held["two-card suppliers"] = _finding(19, 1, 1) | {"kind": "set", "lookalikes_flagged": {"merchant": 2}}
+    poor_warning = WARNING | {"precision": 0.09, "recall_before_payment": 0.93}
+    poor_warning["recall_source"] = "one build (upper bound)"
     results = {
         "date": "2026-11-25T15:00:00+00:00",
         "finished": "2026-11-25T16:00:00+00:00",
@@ -158,12 +192,21 @@ def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
         "machine": {"cpu": "cpu", "nproc": 2, "memory_gb": 8, "kernel": "6", "python": "3.11", "duckdb": "2.0"},
         "load_avg": {"before": [1.0, 1.0, 1.0], "after": [2.0, 2.0, 2.0]},
         "target_f1": detection.TARGET_F1,
-        "worlds": [_world("a", good), _world("c", mixed), _world("d", {}, error="RuntimeError: pipeline-1 exited 1")],
+        "worlds": [
+            _world("a", good),
+            _world("c", mixed),
+            _world("d", {}, error="RuntimeError: pipeline-1 exited 1"),
+            _world("e", held, warning=poor_warning),
+        ],
     }
     results["shortfalls"] = detection.shortfalls(results)
-    assert [s.split(":")[0] for s in results["shortfalls"]] == ["world c (re-deliveries, daily runs)"] * 3 + [
-        "world d (other laundering)"
+    assert [s.split(":")[0] for s in results["shortfalls"]] == ["world c (re-deliveries, tuning)"] * 3 + [
+        "world d (other laundering, tuning)",
+        "world e (hometown gangs, hidden callers, held-out)",
+        "world e (hometown gangs, hidden callers, held-out)",
     ]
+    assert "innocent look-alikes flagged (merchant 2)" in results["shortfalls"][-2]
+    assert "precision 0.090, recall before payment 0.930" in results["shortfalls"][-1]
     out, md = tmp_path / "r" / "detection.json", tmp_path / "DETECTION.md"
     detection.write_outputs(results, out, md)
     assert json.loads(out.read_text(encoding="utf-8"))["worlds"][1]["scores"]["mule cards"]["verdict"] == "BELOW"
@@ -171,15 +214,24 @@ def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
     assert text.startswith("# fraudbrain detection across worlds")
     for needle in ("abc1234", "`.venv/bin/python -m bench.detection`", "cpu, 2 cores", "redelivery_rate=0.15"):
         assert needle in text
-    summary = text.split("## F1 per finding and world")[1].split("##")[0]
+    summary = text.split("## Tuning (rules may be chosen here)")[1].split("##")[0]
     rows = {ln.split(" | ")[0].strip("| "): ln for ln in summary.splitlines() if ln.startswith("| ")}
-    assert rows["mule cards"].count("0.950") == 1 and "**0.800 BELOW**" in rows["mule cards"]
-    assert "**none flagged BELOW**" in rows["gang members"]
-    assert "n/a (no positives)" in rows["case clusters (pairs)"]
-    assert rows["two-card suppliers"].endswith("| FAILED |")
+    mule = rows["mule cards: F1 (P / R)"]
+    assert "0.950 (0.950 / 0.950)" in mule and "**0.800 BELOW** (0.800 / 0.800)" in mule
+    assert "**none flagged BELOW**" in rows["gang members: F1 (P / R)"]
+    assert "n/a (no positives)" in rows["case clusters (pairs): F1 (P / R)"]
+    assert rows["two-card suppliers: F1 (P / R)"].endswith("| FAILED |")
+    assert "0.850 of 20 victims (as published)" in rows["warning targets: recall before first payment"]
+    assert "e: hometown" not in summary  # the held-out world has its own table
+    held_out = text.split("## Held-out (report only)")[1].split("##")[0]
+    rows = {ln.split(" | ")[0].strip("| "): ln for ln in held_out.splitlines() if ln.startswith("| ")}
+    recall = rows["warning targets: recall before first payment"]
+    assert "0.930 of 20 victims (one build, upper bound) **BELOW**" in recall
+    assert "merchant 2" in rows["innocent look-alikes flagged (all findings)"]
     assert "**FAILED**" in text and "RuntimeError: pipeline-1 exited 1" in text
     runs = text.split("## World c")[1].split("## World d")[0]
     assert "| 1 | +28 = 28 |" in runs and "| 3 | +1 = 30 |" in runs  # three runs, the last two daily
+    assert "role: **held-out (report only)**" in text.split("## World e")[1]
 
 
 @slow
@@ -187,14 +239,15 @@ def test_detection_smoke_runs_every_world(tmp_path: Path) -> None:
     out, md = tmp_path / "detection.json", tmp_path / "DETECTION.md"
     detection.main(["--smoke", "--out", str(out), "--md", str(md), "--work", str(tmp_path / "work")])
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert [w["key"] for w in data["worlds"]] == ["a", "b", "c", "d"]
+    assert [w["key"] for w in data["worlds"]] == ["a", "b", "c", "d", "e", "f", "g"]
     for w in data["worlds"]:
         assert "error" not in w, w.get("error")
-        assert len(w["runs"]) == {"c": 3}.get(w["key"], 1)
+        assert len(w["runs"]) == detection.DAILY_RUNS
         assert all(r["status"] == "success" for r in w["runs"])
         assert set(detection.FINDINGS) <= set(w["scores"])
         assert all(s["verdict"] != "not built" for s in w["scores"].values())
         assert "victims_in_scope" in w["warning_targets"]
+        assert w["warning_targets"]["recall_source"].startswith("lists published before each payment")
     assert [r["days_loaded"] for r in data["worlds"][2]["runs"]] == [1, 2, 3]
-    assert md.read_text(encoding="utf-8").count("## World ") == 4
+    assert md.read_text(encoding="utf-8").count("## World ") == 7
     assert not any((tmp_path / "work").iterdir())  # scratch worlds removed

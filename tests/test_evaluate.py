@@ -14,7 +14,18 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from evaluation.score import Evaluation, evaluate, f1_score, render, score_pairs, score_set, to_json_text
+from evaluation.score import (
+    Evaluation,
+    evaluate,
+    f1_score,
+    load_warning_snapshots,
+    render,
+    save_warning_snapshot,
+    score_pairs,
+    score_set,
+    to_json_text,
+    typology_rows,
+)
 from flows.privacy.pii import token
 from flows.privacy.scan import find_in_text
 from rules.identifiers import id_check_char, normalise_card, normalise_id, normalise_phone
@@ -52,12 +63,20 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
-def _member(gang: str, id_no: str, role: str, name: str) -> dict[str, Any]:
-    return {"gang_id": gang, "id_no": id_no, "name": name, "phone": None, "role": role, "recruited_via": "other"}
+def _member(gang: str, id_no: str, role: str, name: str, **kw: Any) -> dict[str, Any]:
+    return {"gang_id": gang, "id_no": id_no, "name": name, "phone": None, "role": role, "recruited_via": "other", **kw}
 
 
-def _card(no: str, gang: str, role: str, holder: str) -> dict[str, Any]:
-    return {"card_no": no, "gang_id": gang, "role": role, "holder_id_no": holder, "bank_code": "ICBC"}
+def _card(no: str, gang: str, role: str, holder: str, region: str = "420902") -> dict[str, Any]:
+    return {
+        "card_no": no,
+        "gang_id": gang,
+        "role": role,
+        "holder_id_no": holder,
+        "bank_code": "ICBC",
+        "region_code": region,
+        "opened_at": "2026-04-20T10:00:00+08:00",
+    }
 
 
 def _episode(i: int, gang: str, first_call: str, outcome: str, payments: list[tuple[str, str, str]], **kw: Any):
@@ -100,14 +119,16 @@ def write_truth(root: Path) -> Path:
     truth = root / "truth"
     truth.mkdir()
     (truth / "world.json").write_text(
-        json.dumps({"seed": 1, "scale": 0.01, "epoch": "2026-05-01", "last_day": "2026-05-10", "config": {}}),
+        json.dumps(
+            {"seed": 1, "scale": 0.01, "epoch": "2026-05-01", "last_day": "2026-05-10", "config": {}, "people": 2000}
+        ),
         encoding="utf-8",
     )
     _write(
         truth / "gangs.jsonl",
         [
-            {"gang_id": "G1", "active_from": "2026-05-01"},
-            {"gang_id": "G2", "active_from": "2026-04-20"},
+            {"gang_id": "G1", "active_from": "2026-05-01", "recruitment": "family", "second_region": None},
+            {"gang_id": "G2", "active_from": "2026-04-20", "recruitment": "hometown", "second_region": "330602"},
             {"gang_id": "G3", "active_from": "2026-06-01"},
         ],
     )
@@ -115,8 +136,8 @@ def write_truth(root: Path) -> Path:
         truth / "gang_members.jsonl",
         [
             _member("G1", A1, "organizer", "刘刚超"),
-            _member("G1", S1_15, "card_supplier", "陈明"),
-            _member("G1", S2.lower(), "card_supplier", "郑志浩"),
+            _member("G1", S1_15, "card_supplier", "陈明", home_region="420902"),  # opened K1 at home
+            _member("G1", S2.lower(), "card_supplier", "郑志浩", home_region="420902"),  # opened K2 away
             _member("G1", M1, "mule", "王五"),
             {**_member("G1", C1, "caller", "赵六"), "own_sim_in_gang_handset": False},  # no trace in the data
             _member("G2", A2, "organizer", "孙七"),
@@ -129,7 +150,7 @@ def write_truth(root: Path) -> Path:
         truth / "planted_cards.jsonl",
         [
             _card(K[1], "G1", "first_hop", S1),
-            _card(K[2], "G1", "first_hop", S2),
+            _card(K[2], "G1", "first_hop", S2, region="330602"),
             _card(K[3], "G1", "mule", M1),
             _card(K[4], "G1", "collector", M1),
             _card(K[5], "G2", "first_hop", S3),
@@ -397,13 +418,19 @@ def test_gang_members_and_pairs(ev: Evaluation) -> None:
     assert p.largest_false_alarms[0].key == "G-B"
 
 
-def test_mule_cards(ev: Evaluation) -> None:
-    assert _counts(ev, "mule cards") == (2, 1, 1, 1)
+def test_mule_cards_count_first_hops(ev: Evaluation) -> None:
+    # First-hop cards (一级卡, the card the victim paid into) are mule cards: police stop them first. Until
+    # issue 15 they were neutral, which hid every first hop the marts missed: the old counts were (2, 1, 1, 1).
+    # Positives now K1 K2 K5 (first hops that received money) + K3 K4 K6; K7 never moved money (neutral).
+    # Flagged K3 K6 K1 Z1: TP 3, FP 1 (Z1), FN 3 (K4, K5, K2), nothing neutral flagged.
+    assert _counts(ev, "mule cards") == (3, 1, 3, 0)
     f = ev.finding("mule cards")
-    assert (f.precision, f.recall, f.f1) == pytest.approx((2 / 3, 2 / 3, 2 / 3))
+    assert (f.precision, f.recall, f.f1) == pytest.approx((0.75, 0.5, 0.6))
     assert f.lookalikes_flagged == {"merchant": 1}
-    assert [m.key for m in f.largest_misses] == [tcard(K[4])]
+    assert [m.key for m in f.largest_misses] == [tcard(K[4]), tcard(K[5]), tcard(K[2])]
     assert f.largest_misses[0].weight == 1000
+    roles = {k: (c["found"], c["positives"]) for k, c in f.by_typology["card role"].items()}
+    assert roles == {"collector": (0, 1), "first_hop": (1, 3), "mule": (2, 2)}
 
 
 def test_case_clusters(ev: Evaluation) -> None:
@@ -422,6 +449,19 @@ def test_stop_payment_targets(ev: Evaluation) -> None:
     assert {m.key for m in f.largest_misses} == {f"A1:{tcard(K[4])}", f"A3:{tcard(K[3])}"}
 
 
+def test_warning_precision_and_list_size_per_10k(ev: Evaluation) -> None:
+    # listed 7: PV4 PV5 PV6 PV7 (an episode's first call) and B1 (a burst call) were contacted by a fraud
+    # number by as_of; the courier PL4 and N1 never were. One build: 7 rows for 2,000 residents.
+    w = ev.warning
+    assert (w.lists_rows, w.lists_rows_contacted, w.publishes) == (7, 5, 1)
+    assert w.precision == pytest.approx(5 / 7)
+    assert w.list_per_10k_day == pytest.approx(35.0)
+    assert w.recall_source == "one build (upper bound)"
+    assert (w.recall_on_time, w.recall_victims) == (2, 3)
+    assert any("one build (upper bound)" in n for n in w.notes)
+    assert w.by_typology["fraud type"] == {"SHUADAN": {"positives": 3, "found": 2, "recall": pytest.approx(2 / 3)}}
+
+
 def test_warning_targets(ev: Evaluation) -> None:
     w = ev.warning
     assert w.built and w.has_time
@@ -433,6 +473,85 @@ def test_warning_targets(ev: Evaluation) -> None:
     assert w.lookalikes_listed == {"courier": 1}
     assert [m.key for m in w.largest_misses] == [tph(PV[6])]
     assert [a.key for a in w.largest_false_alarms] == [tph(PL4), tph(N1)]
+
+
+def _publish(tmp: Path, folder: Path, at: str, phones: list[str]) -> Path:
+    """A warehouse holding one published warning list, kept as a snapshot stamped ``at``."""
+    wh = tmp / f"wh-{at[:10]}.duckdb"
+    con = duckdb.connect(str(wh))
+    con.execute("create schema marts")
+    con.execute("create table marts.warning_targets (phone_token VARCHAR, first_contact_at TIMESTAMP)")
+    con.executemany("insert into marts.warning_targets values (?, ?)", [(tph(p), at) for p in phones])
+    con.close()
+    from datetime import datetime
+
+    return save_warning_snapshot(wh, folder, datetime.fromisoformat(at))
+
+
+def test_recall_before_payment_from_the_lists_published_before_it(tmp_path: Path, world: tuple[Path, Path]) -> None:
+    # Daily publishes at the end of 05-08, 05-09, 05-10. Victims paying after the first publish and by as_of:
+    # V6 (hooked 05-09 08:00, paid 05-09 12:00) and V4 (paid 05-10 15:00). V4 is on the 05-10 00:00 list:
+    # on time. V6 is only on the list published after it paid: a miss, and one no daily list could hold (first
+    # contacted after the last publish before its payment). V5 pays after as_of: out of scope.
+    snaps = tmp_path / "snaps"
+    _publish(tmp_path, snaps, "2026-05-09 00:00:00", [B1, N1])
+    _publish(tmp_path, snaps, "2026-05-10 00:00:00", [PV[6], PV[4]])
+    last = _publish(tmp_path, snaps, "2026-05-11 00:00:00", [PV[4], PV[5], PV[6], PL4])
+    assert PV[4] not in last.read_text(encoding="utf-8") and tph(PV[4]) in last.read_text(encoding="utf-8")
+    w = evaluate(world[0], world[1], KEY, warning_snapshots=snaps).warning
+    assert w.recall_source == "lists published before each payment (3 publishes)"
+    assert (w.recall_on_time, w.recall_victims, w.recall_unreachable) == (1, 2, 1)
+    assert w.recall_before_payment == pytest.approx(0.5)
+    # precision per list, contact by the publish time: 0 of 2, then PV6 only (PV4 is called at 09:00 on
+    # 05-10, after that list), then PV4 PV5 PV6 of 4 (not the courier): 4 of 8 rows; 8 / 3 lists / 2,000 people
+    assert (w.lists_rows, w.lists_rows_contacted, w.publishes) == (8, 4, 3)
+    assert w.precision == pytest.approx(0.5)
+    assert w.list_per_10k_day == pytest.approx(8 / 3 / 2000 * 10_000)
+    assert w.by_typology["gang shape"] == {"family, one city": {"positives": 2, "found": 1, "recall": 0.5}}
+
+
+def test_a_file_that_is_not_a_snapshot_is_named(tmp_path: Path, world: tuple[Path, Path]) -> None:
+    (tmp_path / "warnings-bad.json").write_text('{"rows": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"warnings-bad\.json: not a warning snapshot"):
+        load_warning_snapshots(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        evaluate(world[0], world[1], KEY, warning_snapshots=tmp_path / "nowhere")
+
+
+def test_recall_per_typology(ev: Evaluation) -> None:
+    two = ev.finding("two-card suppliers").by_typology
+    # S1 opened K1 at home (found), S2 opened K2 away (missed), S3 has no home region in the truth (found)
+    assert {k: (c["found"], c["positives"]) for k, c in two["supplier shape"].items()} == {
+        "away from home, one card a day": (0, 1),
+        "near home, one card a day": (1, 1),
+        "one card a day": (1, 1),
+    }
+    assert {k: (c["found"], c["positives"]) for k, c in two["gang shape"].items()} == {
+        "family, one city": (1, 2),
+        "hometown, two cities": (1, 1),
+    }
+    roles = ev.finding("gang members").by_typology["role"]
+    assert roles["caller (no trace in the data)"] == {"positives": 1, "found": 0, "recall": 0.0}
+    assert (roles["card_supplier"]["found"], roles["card_supplier"]["positives"]) == (3, 3)
+    # pairs: G1 (family) 3 of its 6 pairs kept together, G2 (two cities) its one pair
+    pairs = ev.finding("gang assignment (pairs)").by_typology["gang shape"]
+    assert {k: (c["found"], c["positives"]) for k, c in pairs.items()} == {
+        "family, one city": (3, 6),
+        "hometown, two cities": (1, 1),
+    }
+    stop = ev.finding("stop-payment targets").by_typology["card role"]
+    assert {k: (c["found"], c["positives"]) for k, c in stop.items()} == {
+        "collector": (0, 1),
+        "first_hop": (2, 2),
+        "mule": (1, 2),
+    }
+    assert ev.lookalikes == {"courier": 1, "gang_relative": 1, "many_cards": 1, "merchant": 1}
+    rows = typology_rows(ev)
+    assert ("mule cards", "card role", "first_hop", 1, 3, pytest.approx(1 / 3)) in rows
+    out = Console(record=True, width=200)
+    render(ev, out)
+    text = out.export_text()
+    assert "Recall per typology" in text and "merchant 1 of 1" in text
 
 
 def test_warning_without_time_column_reports_recall_only(tmp_path: Path, world: tuple[Path, Path]) -> None:
