@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from tests.conftest import REPO, skip_or_fail
+from tests.browser import chromium
+from tests.conftest import REPO
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def browser_page():
-    if not CHROMIUM:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def test_portal_loads_without_errors_renders_charts_and_its_links_resolve(demo_run, browser_page):

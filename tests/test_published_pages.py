@@ -8,16 +8,15 @@ would fetch from outside. The published warehouse carries the models' descriptio
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.publish.data_docs import CDN_ASSETS, GX_WEB_ASSETS, UNUSED_CDN_SCRIPTS
-from tests.conftest import REPO, skip_or_fail
+from tests.browser import chromium
+from tests.conftest import REPO
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
 
 # What a browser fetches: src/href (HTML attributes, or set from script), CSS url() and @import, fetch().
@@ -86,40 +85,18 @@ def test_every_mart_column_has_a_description_in_the_published_warehouse(demo_run
 # ---- in a browser, with the network blocked ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def offline_page():
-    if not CHROMIUM:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    with chromium(offline=True) as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        outside: list[str] = []
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-background-networking",
-                "--disable-component-update",
-                # no network: every proxy connection refused, every host name unknown
-                "--proxy-server=127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-            ],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            outside: list[str] = []
+        def block(route) -> None:
+            outside.append(route.request.url)
+            route.abort()
 
-            def block(route) -> None:
-                outside.append(route.request.url)
-                route.abort()
-
-            context.route(re.compile(r"^(?!file:|data:|about:|blob:)"), block)
-            page = context.new_page()
-            page.outside_requests = outside
-            yield page
-        finally:
-            browser.close()
+        context.route(re.compile(r"^(?!file:|data:|about:|blob:)"), block)
+        page = context.new_page()
+        page.outside_requests = outside
+        yield page
 
 
 def _open(page, path: Path) -> list[str]:
