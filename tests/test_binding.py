@@ -116,6 +116,14 @@ def test_a_landing_zone_that_does_not_exist_is_an_error_not_nothing_new(tiny_wor
     assert not (settings.work_dir / "binding.json").exists()
 
 
+def test_a_bound_work_directory_pointed_at_a_missing_landing_zone_says_it_does_not_exist(tiny_world, tmp_path) -> None:
+    settings = settings_for(tiny_world, tmp_path)
+    binding.ensure_bound(settings, ALL)
+    moved = settings.model_copy(update={"landing": str(tmp_path / "typo-landing")})
+    with pytest.raises(binding.SourceMissing, match="typo-landing does not exist"):
+        binding.ensure_bound(moved, ALL)
+
+
 def test_a_sqlite_police_database_that_does_not_exist_is_an_error_and_not_created(tiny_world, tmp_path) -> None:
     missing = tmp_path / "no-police.db"
     settings = settings_for(tiny_world, tmp_path, police_url=f"sqlite:///{missing}")

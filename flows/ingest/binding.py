@@ -194,6 +194,8 @@ def ensure_bound(settings: Settings, sources: Iterable[str]) -> Binding:
     """
     sources = list(sources)
     files_read = any(s in FILE_SOURCES for s in sources)
+    if files_read:  # a landing zone that does not exist is said so first, bound or not
+        require_landing(settings.landing)
     now, bound = current(settings), read(settings)
     if bound is not None:
         for what, old, new, option in (
@@ -207,8 +209,6 @@ def ensure_bound(settings: Settings, sources: Iterable[str]) -> Binding:
                     f"work directory {settings.work_dir} was built from {what} {old}, not {new}: use a new "
                     f"--work-dir for it, or move this one with `fraudbrain rebind {option} {new}` (checked first)"
                 )
-    if files_read:
-        require_landing(settings.landing)
     if "police" in sources and bound is None:  # once bound, an unreachable database is an outage: retried
         require_police(settings.police_url).dispose()
     if bound is None:
