@@ -30,25 +30,25 @@ ALL_SOURCES = ("telecom", "finance", "police")
 
 
 # ---- tasks ---------------------------------------------------------------------------------------
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="find new {source} batches")
 def find_new_batches(settings: Settings, source: str) -> list[files.BatchRef]:
     with workdb.connect(settings) as con:
         return files.pending_batches(con, settings, source)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="extract {batch.source} {batch.batch}")
 def extract_file_batch(settings: Settings, batch: files.BatchRef, run_id: str) -> files.BatchResult:
     with workdb.connect(settings) as con:
         return files.load_file_batch(con, settings, batch, run_id)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="extract police")
 def extract_police(settings: Settings, run_id: str) -> list[police.TableResult]:
     with workdb.connect(settings) as con:
         return police.load_police(con, settings, run_id)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="withdraw {source} {first}..{last}")
 def withdraw_for_backfill(
     settings: Settings, source: str, first: date, last: date, run_id: str
 ) -> backfilling.Withdrawn:
@@ -56,7 +56,7 @@ def withdraw_for_backfill(
         return backfilling.withdraw(con, settings, source, first, last, run_id)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="check freshness")
 def check_freshness(settings: Settings) -> list[freshness.Alert]:
     """Silent sources and missing days: a WARNING line and a Prefect event each."""
     with workdb.connect(settings) as con:
@@ -66,18 +66,18 @@ def check_freshness(settings: Settings) -> list[freshness.Alert]:
     return alerts
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="dbt {layer}")
 def build_layer(settings: Settings, layer: str, full_refresh: bool) -> transform.DbtResult:
     return transform.build_layer(settings, layer, full_refresh=full_refresh)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="seal vault")
 def seal_vault(settings: Settings) -> int:
     """New tokens and their clear values into the re-identification vault (restricted, never published)."""
     return vault.sync(settings)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="build docs")
 def build_docs(settings: Settings) -> tuple[Path | None, Path]:
     from flows.ingest import validate
 
@@ -86,7 +86,7 @@ def build_docs(settings: Settings) -> tuple[Path | None, Path]:
     return data_docs, dbt_target
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="publish")
 def publish(settings: Settings, run_id: str, data_docs: Path | None, dbt_target: Path) -> publishing.PublishResult:
     result = publishing.publish_warehouse(settings, run_id)
     publishing.publish_docs(settings, run_id, data_docs.parent if data_docs else None, dbt_target)
@@ -232,6 +232,15 @@ def _extract(settings: Settings, run_id: str, summary: RunSummary, sources: list
             get_run_logger().error("source %s failed after retries, the others go on: %s", source, message)
 
 
+class _RunFormatter(logging.Formatter):
+    """Names the task (``extract telecom 2026-05-10``, ``dbt staging``) or flow run a Prefect record came from."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        part = getattr(record, "task_run_name", None) or getattr(record, "flow_run_name", None)
+        record.run_part = f" [{part}]" if part else ""
+        return super().format(record)
+
+
 class _run_log:
     """Copy this run's log records (Prefect's and fraudbrain's) into `<work>/logs/run-<id>.log`."""
 
@@ -239,7 +248,7 @@ class _run_log:
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         self.path = settings.logs_dir / f"run-{run_id}.log"
         self.handler = logging.FileHandler(self.path, encoding="utf-8")
-        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.handler.setFormatter(_RunFormatter("%(asctime)s %(levelname)s %(name)s%(run_part)s: %(message)s"))
         self.loggers = [logging.getLogger("prefect"), logging.getLogger("fraudbrain")]
 
     def __enter__(self) -> Path:

@@ -92,6 +92,16 @@ def test_nothing_published_holds_a_clear_identifier(first_run, world, tmp_path):
     assert findings == []
 
 
+def test_the_run_log_names_every_task_and_batch(first_run):
+    """An engineer reading `<work>/logs/run-<id>.log` sees which task and which batch each line is about."""
+    _, summary = first_run
+    log = summary.log_file.read_text(encoding="utf-8")
+    finished = [line for line in log.splitlines() if "Finished in state" in line]
+    assert finished and all(" [" in line for line in finished), "every task's closing line names the task"
+    for task in ("[extract telecom 20", "[extract finance 20", "[extract police]", "[dbt staging]", "[publish]"):
+        assert task in log, task
+
+
 def test_run_without_a_key_stops_with_a_clear_error(world, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "FRAUDBRAIN_WORK_DIR": str(tmp_path / "work"), "HOME": str(tmp_path)}
     proc = subprocess.run(
