@@ -176,3 +176,17 @@ def test_the_run_summary_artifact_lists_backfill_and_freshness_alerts() -> None:
     text = summary_markdown(summary, Settings(), [], [])
     assert "**Backfill:** telecom: 2 batch(es) to take again" in text
     assert "## Freshness alerts: 1" in text and "- no new finance data for more than 30 h" in text
+
+
+def test_the_run_summary_links_the_stable_docs_path_not_this_runs_folder(tmp_path) -> None:
+    """Publish swaps `<stem>_docs` (a link) to a folder per run and deletes older ones: an artifact that named
+    this run's folder would point at nothing after the next run."""
+    from flows.publish.report import RunSummary, summary_markdown
+
+    settings = Settings(warehouse=tmp_path / "wh" / "fraudbrain.duckdb")
+    run_folder = tmp_path / "wh" / ".fraudbrain_docs.r1"
+    (run_folder / "data_docs").mkdir(parents=True)
+    (tmp_path / "wh" / "fraudbrain_docs").symlink_to(run_folder.name)
+    text = summary_markdown(RunSummary("r1", status="success"), settings, [], [])
+    assert f"file://{tmp_path}/wh/fraudbrain_docs/data_docs/index.html" in text
+    assert ".fraudbrain_docs.r1" not in text

@@ -122,8 +122,10 @@ def summary_markdown(
         "",
         "## Links",
         "",
-        f"- Data Docs: file://{settings.data_docs_dir.resolve()}/index.html",
-        f"- dbt docs: file://{settings.dbt_docs_dir.resolve()}/index.html",
+        # the stable path through the `<stem>_docs` link (resolving it would name this run's folder, which a
+        # later publish deletes)
+        f"- Data Docs: file://{settings.data_docs_dir.absolute()}/index.html",
+        f"- dbt docs: file://{settings.dbt_docs_dir.absolute()}/index.html",
         f"- warehouse: {settings.warehouse.resolve()}",
     ]
     return "\n".join(lines)
