@@ -235,6 +235,7 @@ def test_detection_table_and_json_mark_every_shortfall(tmp_path: Path) -> None:
 
 
 @slow
+@pytest.mark.timeout(3600)  # 7 worlds x 3 runs, each with its own Prefect server: about 15 min on a quiet machine
 def test_detection_smoke_runs_every_world(tmp_path: Path) -> None:
     out, md = tmp_path / "detection.json", tmp_path / "DETECTION.md"
     detection.main(["--smoke", "--out", str(out), "--md", str(md), "--work", str(tmp_path / "work")])
