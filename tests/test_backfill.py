@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
 from flows.ingest import ledger
 from flows.ingest.extract.files import load_file_batch, pending_batches
 from flows.ingest.validate import open_context
 from flows.operations.backfill import BadRange, check_range, file_sources, withdraw
 from flows.settings import Settings
-from tests.conftest import E2E_KEY, E2E_VAULT_KEY
+from tests.conftest import E2E_KEY, E2E_VAULT_KEY, REPO
 from tests.fixtures_landing import CDR_COLS, SUB_COLS, cdr_row, csv_bytes, subscriber_row, write_batch
 
 DAYS = ("2026-05-10", "2026-05-11", "2026-05-12")
@@ -223,22 +225,28 @@ def test_the_flow_withdraws_retakes_and_rebuilds_from_scratch(tiny_world, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("prefect_harness")
-def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_path, monkeypatch) -> None:
-    """`fraudbrain backfill` end to end: validation, dbt from scratch, a published warehouse whose ledger balances."""
-    from flows.cli import app
+def test_backfill_command_retakes_a_day_rebuilds_and_publishes(tiny_world, tmp_path) -> None:
+    """`fraudbrain backfill` end to end: validation, dbt from scratch, a published warehouse whose ledger balances.
 
+    Run as the command itself, in its own process: a flow run inside typer's CliRunner binds Prefect's console
+    log handler to the runner's stderr, which is closed afterwards, and breaks every later flow of the session.
+    """
     settings, day, before = first_loaded(tiny_world, tmp_path)
-    for name, value in {
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FRAUDBRAIN_"))},
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "false",
         "FRAUDBRAIN_LANDING": settings.landing,
         "FRAUDBRAIN_WORK_DIR": str(settings.work_dir),
         "FRAUDBRAIN_WAREHOUSE": str(settings.warehouse),
         "FRAUDBRAIN_PII_KEY": E2E_KEY,
         "FRAUDBRAIN_VAULT_KEY": E2E_VAULT_KEY,
-    }.items():
-        monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(app, ["backfill", "--source", "all", "--from", day, "--to", day, "--no-progress"])
-    assert result.exit_code == 0, result.output
+    }
+    cmd = [sys.executable, "-m", "flows.cli", "backfill", "--source", "all", "--from", day, "--to", day]
+    proc = subprocess.run([*cmd, "--no-progress"], env=env, capture_output=True, text=True, timeout=1200, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     with duckdb.connect(str(settings.warehouse), read_only=True) as wh:
         replaced = wh.execute(
             "select distinct source, batch from audit.load_ledger where status = 'replaced' order by 1"
